@@ -1,0 +1,1 @@
+"""Prefect flows: thin sequences of calls into the scrutiny package."""

@@ -1,0 +1,3 @@
+from scrutiny.cli.main import main
+
+raise SystemExit(main())

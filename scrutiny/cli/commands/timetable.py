@@ -1,0 +1,47 @@
+"""scrutiny timetable [--meeting ID] [--json] [--explain]"""
+
+from __future__ import annotations
+
+import argparse
+
+from scrutiny.cli.commands._common import Subparsers, add_json
+from scrutiny.cli.output import as_json, table
+from scrutiny.services.meetings import get_meeting, timetable_rows
+from scrutiny.timetable import explain_timetable
+from scrutiny.workspace import open_workspace
+
+
+def register(commands: Subparsers) -> None:
+    parser = commands.add_parser("timetable", help="request, response-due, chaser and publication dates per meeting")
+    parser.add_argument("--meeting", metavar="ID", help="one meeting only")
+    parser.add_argument("--explain", action="store_true", help="say how each date was derived")
+    add_json(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> str:
+    workspace = open_workspace()
+    with workspace.session() as session:
+        rows = timetable_rows(session, workspace, args.meeting)
+        if args.explain:
+            explanations = {
+                row["meeting_id"]: explain_timetable(
+                    get_meeting(session, row["meeting_id"]).date, workspace.config.committee.timetable, workspace.calendar
+                )
+                for row in rows
+            }
+    if args.json:
+        if args.explain:
+            for row in rows:
+                row["explanation"] = explanations[row["meeting_id"]]  # type: ignore[assignment]
+        return as_json(rows)
+    if args.explain:
+        return "\n\n".join(
+            f"{row['meeting_id']} ({row['date']}):\n" + "\n".join(f"  {line}" for line in explanations[row["meeting_id"]])
+            for row in rows
+        )
+    return table(
+        rows,
+        ["meeting_id", "date", "letter_window_opens", "request_by_date", "reminder_date", "response_due_date",
+         "overdue_date", "escalation_date", "publication_date", "cancelled"],
+    )

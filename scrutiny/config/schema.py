@@ -1,0 +1,155 @@
+"""The shape of a committee configuration file (YAML)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from scrutiny.timetable import TimetableRules
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Person(_Strict):
+    name: str = Field(min_length=1)
+    role: str = ""
+    email: str = ""
+
+    @field_validator("email")
+    @classmethod
+    def _email_shape(cls, value: str) -> str:
+        if value and ("@" not in value or value.startswith("@") or value.endswith("@") or " " in value):
+            raise ValueError(f"not an e-mail address: {value!r}")
+        return value
+
+
+class Member(_Strict):
+    name: str = Field(min_length=1)
+    role: str = "Member"
+
+
+class Contact(Person):
+    salutation: str = ""
+
+
+class Organisation(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str = Field(min_length=1)
+    address: list[str] = []
+    contact: Contact
+    cc: list[str] = []
+    active_from: dt.date | None = None
+    active_until: dt.date | None = None
+    succeeded_by: str | None = None
+    note: str = ""
+
+
+class Recommendation(_Strict):
+    number: int = Field(ge=1)
+    title: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+
+
+class Review(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    year: int
+    recommendations: list[Recommendation]
+
+    @model_validator(mode="after")
+    def _unique_numbers(self) -> Self:
+        numbers = [r.number for r in self.recommendations]
+        if len(numbers) != len(set(numbers)):
+            raise ValueError(f"review {self.id}: recommendation numbers repeat")
+        return self
+
+
+class Commitment(_Strict):
+    key: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+    title: str
+    theme: str = "general"
+    review: str
+    recommendation: int
+    respondents: list[str] = Field(min_length=1)
+    first_update_topics: list[str] = []
+    standing_topics: list[str] = Field(min_length=1)
+    last_taken: dt.date
+    last_heard_summary: str = ""
+    interval_months: int = Field(default=12, ge=1, le=60)
+    cc: list[str] = []
+
+
+class MeetingEntry(_Strict):
+    id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+    date: dt.date
+    start: dt.time | None = None
+    venue: str | None = None
+    title: str | None = None
+
+
+class CommitteeInfo(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    short_name: str
+    council: str
+    department: str = "Overview & Scrutiny"
+    address: list[str]
+    default_venue: str
+    default_start: dt.time = dt.time(19, 0)
+    meeting_minutes: int = Field(default=150, ge=15, le=600)
+    max_substantive_items: int = Field(default=3, ge=1, le=20)
+    calendar_match: list[str] = Field(min_length=1)
+    officer: Person
+    chair: str
+    timetable: TimetableRules = TimetableRules()
+    closures: list[dt.date] = []
+    bank_holiday_region: str = "ENG"
+
+
+class CommitteeConfig(_Strict):
+    committee: CommitteeInfo
+    members: list[Member] = Field(min_length=1)
+    organisations: list[Organisation] = Field(min_length=1)
+    reviews: list[Review] = []
+    commitments: list[Commitment] = []
+    meetings: list[MeetingEntry] = []
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Self:
+        org_ids = [o.id for o in self.organisations]
+        _no_repeats("organisation id", org_ids)
+        for org in self.organisations:
+            if org.succeeded_by and org.succeeded_by not in org_ids:
+                raise ValueError(f"organisation {org.id}: succeeded_by {org.succeeded_by!r} is not an organisation")
+        if self.committee.chair not in [m.name for m in self.members]:
+            raise ValueError(f"committee.chair {self.committee.chair!r} is not one of the members")
+        reviews = {r.id: r for r in self.reviews}
+        _no_repeats("commitment key", [c.key for c in self.commitments])
+        for commitment in self.commitments:
+            review = reviews.get(commitment.review)
+            if review is None:
+                raise ValueError(f"commitment {commitment.key}: review {commitment.review!r} is not configured")
+            if commitment.recommendation not in [r.number for r in review.recommendations]:
+                raise ValueError(
+                    f"commitment {commitment.key}: review {review.id} has no recommendation {commitment.recommendation}"
+                )
+            for respondent in commitment.respondents:
+                if respondent not in org_ids:
+                    raise ValueError(f"commitment {commitment.key}: respondent {respondent!r} is not an organisation")
+        _no_repeats("meeting", [m.id or m.date.isoformat() for m in self.meetings])
+        return self
+
+    def organisation(self, org_id: str) -> Organisation:
+        return next(o for o in self.organisations if o.id == org_id)
+
+
+def _no_repeats(what: str, values: list[str]) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{what} {value!r} appears twice")
+        seen.add(value)

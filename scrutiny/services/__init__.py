@@ -1,0 +1,1 @@
+"""Data functions over a passed-in session: what the flows and the CLI call."""

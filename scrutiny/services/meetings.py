@@ -1,0 +1,164 @@
+"""Meetings: listing, per-meeting timetables, and upserting meetings from iCalendar files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from scrutiny.errors import ScrutinyError
+from scrutiny.ics_import import ImportedMeeting, parse_meetings_ics
+from scrutiny.workspace import LONDON, Workspace
+from state import models
+from state.models import RequestStatus
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    meeting_id: str
+    date: str
+    start: str
+    venue: str
+    cancelled: bool
+    items: list[str]
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass
+class ImportResult:
+    file: str
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: int = 0
+    requests_flagged: list[str] = field(default_factory=list)
+
+
+def get_meeting(session: Session, meeting_id: str) -> models.Meeting:
+    meeting = session.get(models.Meeting, meeting_id)
+    if meeting is None:
+        raise ScrutinyError(f"meeting {meeting_id!r} not found: see 'scrutiny meetings list'")
+    return meeting
+
+
+def list_meetings(session: Session) -> list[MeetingRow]:
+    rows = []
+    for meeting in session.exec(select(models.Meeting).order_by(col(models.Meeting.date))):
+        items = session.exec(select(models.AgendaItem.title).where(models.AgendaItem.meeting_id == meeting.id)).all()
+        rows.append(
+            MeetingRow(
+                meeting_id=meeting.id, date=meeting.date.isoformat(), start=meeting.start_time.strftime("%H:%M"),
+                venue=meeting.venue, cancelled=meeting.cancelled, items=list(items),
+            )
+        )
+    return rows
+
+
+def timetable_rows(session: Session, workspace: Workspace, meeting_id: str | None = None) -> list[dict[str, str]]:
+    meetings = [get_meeting(session, meeting_id)] if meeting_id else list(
+        session.exec(select(models.Meeting).order_by(col(models.Meeting.date)))
+    )
+    rows = []
+    for meeting in meetings:
+        timetable = workspace.timetable(meeting.date)
+        rows.append(
+            {
+                "meeting_id": meeting.id,
+                "date": meeting.date.isoformat(),
+                "cancelled": "yes" if meeting.cancelled else "no",
+                "letter_window_opens": timetable.letter_window_opens.isoformat(),
+                "request_by_date": timetable.request_by_date.isoformat(),
+                "reminder_date": timetable.reminder_date.isoformat(),
+                "response_due_date": timetable.response_due_date.isoformat(),
+                "overdue_date": timetable.overdue_date.isoformat(),
+                "escalation_date": timetable.escalation_date.isoformat(),
+                "publication_date": timetable.publication_date.isoformat(),
+            }
+        )
+    return rows
+
+
+def import_meetings(session: Session, workspace: Workspace, path: Path) -> ImportResult:
+    info = workspace.config.committee
+    parsed = parse_meetings_ics(
+        path, committee_match=info.calendar_match, default_start_time=info.default_start, default_venue=info.default_venue
+    )
+    result = ImportResult(file=str(path), skipped=parsed.skipped)
+    for event in parsed.meetings:
+        _upsert(session, workspace, event, result)
+    session.flush()
+    return result
+
+
+def _upsert(session: Session, workspace: Workspace, event: ImportedMeeting, result: ImportResult) -> None:
+    local_start = event.start.astimezone(LONDON)
+    local_end = event.end.astimezone(LONDON) if event.end and not event.all_day else None
+    meeting = session.exec(select(models.Meeting).where(models.Meeting.ics_uid == event.uid)).first()
+    if meeting is None:
+        # The first import of the council's calendar adopts the meeting configured for that day.
+        meeting = session.exec(
+            select(models.Meeting).where(models.Meeting.date == local_start.date(), col(models.Meeting.ics_uid).is_(None))
+        ).first()
+    if meeting is None:
+        meeting = models.Meeting(
+            id=_free_id(session, local_start.date()), committee_id=workspace.config.committee.id,
+            date=local_start.date(), start_time=local_start.time().replace(tzinfo=None), venue=event.venue,
+            title=event.title or workspace.config.committee.name, cancelled=event.cancelled, ics_uid=event.uid,
+            source="ics",
+        )
+        session.add(meeting)
+        result.added.append(meeting.id)
+        session.flush()
+        return
+    moved = meeting.date != local_start.date()
+    changed = (
+        moved
+        or meeting.start_time != local_start.time().replace(tzinfo=None)
+        or meeting.venue != event.venue
+        or meeting.cancelled != event.cancelled
+        or meeting.ics_uid != event.uid
+    )
+    newly_cancelled = event.cancelled and not meeting.cancelled
+    meeting.date, meeting.start_time = local_start.date(), local_start.time().replace(tzinfo=None)
+    meeting.end_time = local_end.time().replace(tzinfo=None) if local_end else None
+    meeting.venue, meeting.cancelled, meeting.ics_uid, meeting.source = event.venue, event.cancelled, event.uid, "ics"
+    session.add(meeting)
+    if newly_cancelled:
+        result.cancelled.append(meeting.id)
+        for item in session.exec(select(models.AgendaItem).where(models.AgendaItem.meeting_id == meeting.id)):
+            item.needs_replanning = True
+            session.add(item)
+    elif moved:
+        result.moved.append(meeting.id)
+        result.requests_flagged.extend(_retime_requests(session, workspace, meeting))
+    elif changed:
+        result.updated.append(meeting.id)
+    else:
+        result.unchanged.append(meeting.id)
+
+
+def _retime_requests(session: Session, workspace: Workspace, meeting: models.Meeting) -> list[str]:
+    timetable = workspace.timetable(meeting.date)
+    flagged = []
+    for request in session.exec(select(models.Request).where(models.Request.meeting_id == meeting.id)):
+        if request.due_date != timetable.response_due_date and request.status != RequestStatus.PLANNED:
+            request.due_date_changed = True
+            flagged.append(request.id)
+        request.letter_window_opens, request.request_by_date = timetable.letter_window_opens, timetable.request_by_date
+        request.due_date = timetable.response_due_date
+        session.add(request)
+    return flagged
+
+
+def _free_id(session: Session, day: dt.date) -> str:
+    candidate, n = day.isoformat(), 1
+    while session.get(models.Meeting, candidate) is not None:
+        n += 1
+        candidate = f"{day.isoformat()}-{n}"
+    return candidate

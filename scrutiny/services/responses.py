@@ -1,0 +1,146 @@
+"""Record written responses and list what is due before each meeting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from docx import Document as open_docx
+from sqlmodel import Session, col, select
+
+from scrutiny.errors import ScrutinyError
+from scrutiny.files import sha256_of, write_bytes_atomically
+from state import models
+from state.models import OPEN_STATUSES, RequestStatus
+
+ACCEPTED_SUFFIXES = (".docx", ".pdf")
+
+
+@dataclass(frozen=True)
+class DueRow:
+    request_id: str
+    meeting_id: str
+    meeting_date: str
+    commitment: str
+    organisation: str
+    contact: str
+    due_date: str
+    status: str
+    issued_on: str | None
+    received_on: str | None
+    due_date_changed: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RecordedResponse:
+    request_id: str
+    path: str
+    sha256: str
+    status: str
+    already_recorded: bool
+
+
+def responses_due(session: Session, as_of: dt.date, meeting_id: str | None = None) -> list[DueRow]:
+    query = (
+        select(models.Request, models.Meeting, models.Organisation, models.AgendaItem)
+        .join(models.Meeting, col(models.Request.meeting_id) == col(models.Meeting.id))
+        .join(models.Organisation, col(models.Request.organisation_id) == col(models.Organisation.id))
+        .join(models.AgendaItem, col(models.Request.agenda_item_id) == col(models.AgendaItem.id))
+        .order_by(col(models.Request.due_date), col(models.Request.id))
+    )
+    if meeting_id is not None:
+        if session.get(models.Meeting, meeting_id) is None:
+            raise ScrutinyError(f"meeting {meeting_id!r} not found: see 'scrutiny meetings list'")
+        query = query.where(models.Request.meeting_id == meeting_id)
+    else:
+        query = query.where(col(models.Meeting.date) >= as_of)
+    rows = []
+    for request, meeting, organisation, item in session.exec(query):
+        contact = session.get(models.Contact, request.contact_id) if request.contact_id else None
+        rows.append(
+            DueRow(
+                request_id=request.id, meeting_id=meeting.id, meeting_date=meeting.date.isoformat(),
+                commitment=item.commitment_key or item.title, organisation=organisation.name,
+                contact=contact.name if contact else "", due_date=request.due_date.isoformat(),
+                status=request.status, issued_on=_iso(request.issued_on), received_on=_iso(request.received_on),
+                due_date_changed=request.due_date_changed,
+            )
+        )
+    return rows
+
+
+def get_request(session: Session, request_id: str) -> models.Request:
+    request = session.get(models.Request, request_id)
+    if request is None:
+        raise ScrutinyError(f"request {request_id!r} not found: see 'scrutiny responses due'")
+    return request
+
+
+def record_response(
+    session: Session, *, request_id: str, source: Path, received_on: dt.date, responses_dir: Path
+) -> RecordedResponse:
+    request = get_request(session, request_id)
+    if request.status == RequestStatus.WITHDRAWN:
+        raise ScrutinyError(f"request {request_id} was withdrawn: nothing to record against it")
+    validate_response_document(source)
+    digest = sha256_of(source)
+    duplicate = session.exec(
+        select(models.Response).where(models.Response.request_id == request_id, models.Response.sha256 == digest)
+    ).first()
+    if duplicate is not None:
+        return RecordedResponse(request_id, duplicate.path, digest, request.status, already_recorded=True)
+
+    target = responses_dir / request.meeting_id / f"{request_id}-{digest[:12]}{source.suffix.lower()}"
+    write_bytes_atomically(target, source.read_bytes())
+    session.add(
+        models.Response(
+            request_id=request_id, path=str(target), sha256=digest, original_name=source.name, received_on=received_on
+        )
+    )
+    first_received = request.received_on is None or received_on < request.received_on
+    if first_received:
+        request.received_on = received_on
+    late = request.received_on is not None and request.received_on > request.due_date
+    request.status = RequestStatus.RECEIVED_LATE if late else RequestStatus.RECEIVED
+    session.add(request)
+    session.flush()
+    return RecordedResponse(request_id, str(target), digest, request.status, already_recorded=False)
+
+
+def validate_response_document(path: Path) -> None:
+    """A response must be a readable Word document or PDF; anything else is refused before it is copied."""
+    if not path.exists():
+        raise ScrutinyError(f"{path}: response file not found")
+    if not path.is_file():
+        raise ScrutinyError(f"{path}: not a file")
+    if path.suffix.lower() not in ACCEPTED_SUFFIXES:
+        raise ScrutinyError(f"{path}: responses must be .docx or .pdf files, not {path.suffix or 'a file without extension'}")
+    if path.stat().st_size == 0:
+        raise ScrutinyError(f"{path}: the file is empty")
+    if path.suffix.lower() == ".pdf":
+        with path.open("rb") as handle:
+            head = handle.read(1024)
+        if not head.startswith(b"%PDF-"):
+            raise ScrutinyError(f"{path}: not a PDF (it does not start with %PDF-)")
+        return
+    try:
+        document = open_docx(str(path))
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ScrutinyError(f"{path}: not a readable Word document ({type(exc).__name__})") from None
+    except Exception as exc:  # python-docx raises several private errors for broken parts
+        raise ScrutinyError(f"{path}: not a readable Word document ({type(exc).__name__})") from None
+    if not any(p.text.strip() for p in document.paragraphs) and not document.tables:
+        raise ScrutinyError(f"{path}: the Word document has no text")
+
+
+def open_requests(session: Session) -> list[models.Request]:
+    return list(session.exec(select(models.Request).where(col(models.Request.status).in_([s.value for s in OPEN_STATUSES]))))
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None

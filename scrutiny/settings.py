@@ -1,0 +1,97 @@
+"""Runtime settings, read once from the environment (pydantic-settings singleton)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from scrutiny.errors import ScrutinyError
+
+BUNDLED_CONFIG = Path(__file__).parent / "data" / "living-in-hackney.yaml"
+
+
+class Settings(BaseSettings):
+    """Every setting the product reads. Each is documented in the README."""
+
+    model_config = SettingsConfigDict(env_prefix="SCRUTINY_", extra="ignore")
+
+    home: Path = Field(default_factory=Path.cwd, description="Working folder: state/, letters/, outbox/ live here.")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite under $SCRUTINY_HOME/state/.")
+    config: Path | None = Field(default=None, description="Committee configuration file; default the bundled Living in Hackney one.")
+    templates_dir: Path | None = Field(default=None, description="Folder of Word templates; default the repository's templates/.")
+    smtp_host: str | None = Field(default=None, description="SMTP server; unset means e-mails go to the outbox folder.")
+    smtp_port: int = Field(default=587, description="SMTP port.")
+    smtp_username: str | None = Field(default=None, description="SMTP user name.")
+    smtp_password: str | None = Field(default=None, description="SMTP password (from the environment, never the repository).")
+    smtp_password_block: str | None = Field(default=None, description="Name of a Prefect Secret block holding the SMTP password.")
+    smtp_starttls: bool = Field(default=True, description="Use STARTTLS on the SMTP connection.")
+    pdf: bool = Field(default=True, description="Also write PDFs when LibreOffice is installed.")
+
+    @property
+    def state_dir(self) -> Path:
+        return self.home / "state"
+
+    @property
+    def letters_dir(self) -> Path:
+        return self.home / "letters"
+
+    @property
+    def packs_dir(self) -> Path:
+        return self.home / "packs"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.home / "outbox"
+
+    @property
+    def responses_dir(self) -> Path:
+        return self.home / "responses"
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.state_dir / 'scrutiny.db').resolve()}"
+
+    @property
+    def installed_config(self) -> Path:
+        """Where 'scrutiny init --config FILE' keeps the committee's configuration."""
+        return self.state_dir / "committee.yaml"
+
+    @property
+    def effective_config(self) -> Path:
+        if self.config:
+            return self.config
+        return self.installed_config if self.installed_config.exists() else BUNDLED_CONFIG
+
+    @property
+    def effective_templates_dir(self) -> Path:
+        if self.templates_dir:
+            return self.templates_dir
+        return Path(__file__).resolve().parent.parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "SCRUTINY_" + str(first["loc"][0]).upper() if first["loc"] else "a SCRUTINY_ setting"
+        raise ScrutinyError(f"environment variable {name}: {first['msg']}") from None
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment between cases)."""
+    get_settings.cache_clear()
+
+
+def prepare_prefect_environment(settings: Settings) -> None:
+    """Keep Prefect's own database apart from ours, and never phone home."""
+    os.environ.setdefault("PREFECT_HOME", str(settings.home / ".prefect"))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

@@ -1,0 +1,1 @@
+"""The state database: SQLModel tables, the session, and Alembic migrations."""
