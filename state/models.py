@@ -41,6 +41,7 @@ class Member(SQLModel, table=True):
     committee_id: str = Field(foreign_key="committee.id", index=True)
     name: str
     role: str = "Member"
+    email: str = ""
     active: bool = True
 
 
@@ -86,6 +87,7 @@ class Commitment(SQLModel, table=True):
     interval_months: int = 12
     last_taken: dt.date
     last_heard_summary: str = ""
+    first_update_taken: bool = False
     respondents: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     first_update_topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     standing_topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

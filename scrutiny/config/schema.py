@@ -30,6 +30,7 @@ class Person(_Strict):
 class Member(_Strict):
     name: str = Field(min_length=1)
     role: str = "Member"
+    email: str = ""
 
 
 class Contact(Person):
@@ -79,6 +80,7 @@ class Commitment(_Strict):
     standing_topics: list[str] = Field(min_length=1)
     last_taken: dt.date
     last_heard_summary: str = ""
+    first_update_taken: bool = False
     interval_months: int = Field(default=12, ge=1, le=60)
     cc: list[str] = []
 
@@ -97,6 +99,8 @@ class CommitteeInfo(_Strict):
     short_name: str
     council: str
     department: str = "Overview & Scrutiny"
+    letterhead_name: str = Field(min_length=1)
+    uid_domain: str = Field(default="scrutiny.hackney.example", pattern=r"^[a-z0-9.-]+$")
     address: list[str]
     default_venue: str
     default_start: dt.time = dt.time(19, 0)

@@ -125,8 +125,8 @@ def _has_any_item(session: Session, commitment_key: str) -> bool:
 
 
 def _first_update_pending(commitment: models.Commitment) -> bool:
-    """The review's specific points belong to the first update only; configured topics say if it is still owed."""
-    return bool(commitment.first_update_topics)
+    """The review's specific points belong to the first update only, while it is still owed."""
+    return bool(commitment.first_update_topics) and not commitment.first_update_taken
 
 
 def _is_locked(session: Session, item: models.AgendaItem) -> bool:

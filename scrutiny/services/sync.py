@@ -50,7 +50,7 @@ def _sync_members(session: Session, config: CommitteeConfig) -> None:
     configured = {m.name for m in config.members}
     for member in config.members:
         row = existing.get(member.name) or models.Member(committee_id=config.committee.id, name=member.name)
-        row.role, row.active = member.role, True
+        row.role, row.email, row.active = member.role, member.email, True
         session.add(row)
     for name, row in existing.items():
         if name not in configured:
@@ -133,6 +133,7 @@ def _sync_commitments(
         row.recommendation_id = rec.id or 0
         row.title, row.theme, row.interval_months = commitment.title, commitment.theme, commitment.interval_months
         row.last_taken, row.last_heard_summary = commitment.last_taken, commitment.last_heard_summary
+        row.first_update_taken = commitment.first_update_taken
         row.respondents, row.cc = list(commitment.respondents), list(commitment.cc)
         row.first_update_topics, row.standing_topics = list(commitment.first_update_topics), list(commitment.standing_topics)
         session.add(row)

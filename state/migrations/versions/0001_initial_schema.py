@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 22:45:25.545660
+Create Date: 2026-11-21 22:48:38.293812
 """
 from alembic import op
 import sqlalchemy as sa
@@ -75,6 +75,7 @@ def upgrade() -> None:
     sa.Column('committee_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('role', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['committee_id'], ['committee.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -108,6 +109,7 @@ def upgrade() -> None:
     sa.Column('interval_months', sa.Integer(), nullable=False),
     sa.Column('last_taken', sa.Date(), nullable=False),
     sa.Column('last_heard_summary', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('first_update_taken', sa.Boolean(), nullable=False),
     sa.Column('respondents', sa.JSON(), nullable=False),
     sa.Column('first_update_topics', sa.JSON(), nullable=False),
     sa.Column('standing_topics', sa.JSON(), nullable=False),

@@ -1,0 +1,35 @@
+"""Flow: reminders, overdue notices and escalations for responses not yet received (scheduled daily)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow, task
+
+from flows.letters import deliver_task, pending_deliveries_task
+from scrutiny.services import correspondence
+from scrutiny.workspace import open_workspace, today_in_london
+
+
+@task(name="write-chaser", task_run_name="{kind}-{request_id}")
+def write_chaser_task(request_id: str, kind: str, as_of: dt.date) -> int | None:
+    workspace = open_workspace()
+    written = correspondence.write_chaser(workspace, request_id, kind, as_of)  # type: ignore[arg-type]
+    if written is None:
+        return None
+    correspondence.ensure_pdf(workspace, written.document_id)
+    return written.document_id
+
+
+@flow(name="chase-responses", log_prints=True)
+def chase_responses_flow(as_of: dt.date | None = None) -> list[int]:
+    day = as_of or today_in_london()
+    workspace = open_workspace()
+    with workspace.session() as session:
+        due = correspondence.chasers_due(session, workspace, day)
+    written = [write_chaser_task(request_id, kind, day) for request_id, kind in due]
+    for document_id in pending_deliveries_task():
+        deliver_task(document_id)
+    sent = [d for d in written if d is not None]
+    print(f"{len(sent)} chaser(s) written as of {day.isoformat()}")
+    return sent

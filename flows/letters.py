@@ -1,0 +1,51 @@
+"""Flow: issue the request letters whose window has opened, then deliver what is undelivered."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow, task
+
+from scrutiny.services import correspondence
+from scrutiny.workspace import open_workspace, today_in_london
+
+
+@task(name="write-request-letter", task_run_name="letter-{request_id}")
+def write_letter_task(request_id: str, as_of: dt.date, reissue: bool = False) -> int | None:
+    workspace = open_workspace()
+    written = correspondence.write_request_letter(workspace, request_id, as_of, reissue=reissue)
+    if written is None:
+        return None
+    correspondence.ensure_pdf(workspace, written.document_id)
+    return written.document_id
+
+
+@task(name="deliver-document", task_run_name="deliver-{document_id}", retries=3, retry_delay_seconds=[10, 60, 300])
+def deliver_task(document_id: int) -> str | None:
+    delivered = correspondence.deliver_document(open_workspace(), document_id)
+    return delivered.location if delivered else None
+
+
+@task(name="pending-deliveries")
+def pending_deliveries_task() -> list[int]:
+    with open_workspace().session() as session:
+        return correspondence.undelivered(session)
+
+
+@flow(name="issue-request-letters", log_prints=True)
+def issue_request_letters_flow(
+    as_of: dt.date | None = None, meeting_id: str | None = None, reissue_request_id: str | None = None
+) -> list[int]:
+    day = as_of or today_in_london()
+    workspace = open_workspace()
+    if reissue_request_id:
+        request_ids, reissue = [reissue_request_id], True
+    else:
+        with workspace.session() as session:
+            request_ids, reissue = correspondence.letters_ready(session, day, meeting_id), False
+    written = [write_letter_task(request_id, day, reissue) for request_id in request_ids]
+    for document_id in pending_deliveries_task():
+        deliver_task(document_id)
+    issued = [d for d in written if d is not None]
+    print(f"{len(issued)} letter(s) written as of {day.isoformat()}")
+    return issued

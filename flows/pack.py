@@ -1,0 +1,22 @@
+"""Flow: assemble the agenda pack for a meeting (a supplementary pack when late responses arrive)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow, task
+
+from scrutiny.services.packs import PackResult, assemble_meeting_pack
+from scrutiny.workspace import open_workspace, today_in_london
+
+
+@task(name="assemble-pack", task_run_name="pack-{meeting_id}")
+def assemble_pack_task(meeting_id: str, as_of: dt.date) -> PackResult:
+    return assemble_meeting_pack(open_workspace(), meeting_id, as_of)
+
+
+@flow(name="assemble-agenda-pack", log_prints=True)
+def assemble_agenda_pack_flow(meeting_id: str, as_of: dt.date | None = None) -> PackResult:
+    result = assemble_pack_task(meeting_id, as_of or today_in_london())
+    print(f"{meeting_id}: pack v{result.version} at {result.docx}")
+    return result

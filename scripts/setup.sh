@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Set up everything the product and its tests need on a fresh Debian machine: system packages
+# (LibreOffice for PDFs, PostgreSQL client/server check), a virtualenv, and the package itself.
+# Safe to run again: each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_apt=()
+command -v soffice >/dev/null 2>&1 || want_apt+=(libreoffice-writer-nogui)
+if [ "${SCRUTINY_SETUP_TESTS:-0}" = 1 ]; then
+  command -v pg_ctlcluster >/dev/null 2>&1 || want_apt+=(postgresql)
+fi
+if [ ${#want_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${want_apt[*]} from Debian's packages"
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${want_apt[@]}" >/dev/null
+  else
+    echo "setup: please install ${want_apt[*]} (needs root); continuing without" >&2
+  fi
+fi
+
+python=${PYTHON:-python3.11}
+command -v "$python" >/dev/null 2>&1 || python=python3
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+if [ ! -f "$stamp" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[test]"
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi

@@ -1,0 +1,33 @@
+"""scrutiny pack MEETING_ID [--as-of DATE]"""
+
+from __future__ import annotations
+
+import argparse
+
+from scrutiny.cli.commands._common import Subparsers, add_as_of, as_of
+from scrutiny.services.meetings import get_meeting
+from scrutiny.workspace import open_workspace
+
+
+def register(commands: Subparsers) -> None:
+    parser = commands.add_parser("pack", help="assemble a meeting's agenda pack (flow assemble-agenda-pack)")
+    parser.add_argument("meeting_id", metavar="MEETING_ID")
+    add_as_of(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> str:
+    from flows.pack import assemble_agenda_pack_flow
+
+    workspace = open_workspace()
+    with workspace.session() as session:
+        get_meeting(session, args.meeting_id)
+    result = assemble_agenda_pack_flow(meeting_id=args.meeting_id, as_of=as_of(args))
+    kind = "Supplementary agenda" if result.supplementary else "Agenda pack"
+    lines = [f"{kind} v{result.version} for {result.meeting_id}: {result.docx}"]
+    if result.pdf:
+        lines.append(f"PDF: {result.pdf}")
+    if not result.created:
+        lines.append("No new responses since that pack: nothing new written.")
+    lines.extend(f"To follow: {line}" for line in result.to_follow)
+    return "\n".join(lines)

@@ -1,0 +1,156 @@
+"""Agenda packs from the database: the first pack, then supplementary packs for late responses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from scrutiny.errors import ScrutinyError
+from scrutiny.pack.assemble import assemble_pack
+from scrutiny.pack.spec import PackItem, PackResponse, PackSpec, WorkProgrammeRow, standard_agenda
+from scrutiny.services.letter_context import clock
+from scrutiny.services.meetings import get_meeting
+from scrutiny.workspace import Workspace
+from state import models
+
+
+@dataclass(frozen=True)
+class PackResult:
+    meeting_id: str
+    version: int
+    supplementary: bool
+    docx: str
+    pdf: str | None
+    to_follow: list[str]
+    created: bool
+
+
+def packs_due(session: Session, workspace: Workspace, as_of: dt.date) -> list[str]:
+    """Meetings whose agenda is published by today and which have not yet met."""
+    due = []
+    for meeting in session.exec(
+        select(models.Meeting).where(col(models.Meeting.date) > as_of, col(models.Meeting.cancelled).is_(False))
+    ):
+        if workspace.timetable(meeting.date).publication_date <= as_of:
+            due.append(meeting.id)
+    return due
+
+
+def assemble_meeting_pack(workspace: Workspace, meeting_id: str, as_of: dt.date) -> PackResult:
+    with workspace.session() as session:
+        meeting = get_meeting(session, meeting_id)
+        if meeting.cancelled:
+            raise ScrutinyError(f"meeting {meeting_id} is cancelled: no agenda pack")
+        previous = session.exec(
+            select(models.Pack).where(models.Pack.meeting_id == meeting_id).order_by(col(models.Pack.version))
+        ).all()
+        included = {response_id for pack in previous for response_id in pack.included_responses}
+        items, new_responses = _substantive_items(session, meeting, included)
+        if previous and not new_responses:
+            latest = previous[-1]
+            return PackResult(meeting_id, latest.version, latest.supplementary, latest.docx_path, latest.pdf_path, [], False)
+        version = (previous[-1].version + 1) if previous else 1
+        spec = _spec(session, workspace, meeting, items, version, supplementary_of=previous[-1].version if previous else None)
+        out_dir = workspace.settings.packs_dir / meeting.date.isoformat()
+        assembled = assemble_pack(spec, workspace.settings.effective_templates_dir, out_dir)
+        session.add(
+            models.Pack(
+                meeting_id=meeting_id, version=version, supplementary=bool(previous), docx_path=str(assembled.docx),
+                pdf_path=str(assembled.pdf) if assembled.pdf else None, sha256=assembled.sha256,
+                included_responses=sorted(new_responses), created_on=as_of,
+            )
+        )
+        session.add(
+            models.Document(
+                kind="supplementary-pack" if previous else "agenda-pack", path=str(assembled.docx),
+                sha256=assembled.sha256, meeting_id=meeting_id, version=version,
+            )
+        )
+        return PackResult(
+            meeting_id, version, bool(previous), str(assembled.docx), str(assembled.pdf) if assembled.pdf else None,
+            assembled.to_follow, True,
+        )
+
+
+def _substantive_items(
+    session: Session, meeting: models.Meeting, already_included: set[int]
+) -> tuple[list[PackItem], set[int]]:
+    items: list[PackItem] = []
+    new: set[int] = set()
+    agenda = session.exec(
+        select(models.AgendaItem).where(models.AgendaItem.meeting_id == meeting.id).order_by(col(models.AgendaItem.id))
+    ).all()
+    for item in agenda:
+        responses: list[PackResponse] = []
+        presenters: list[str] = []
+        requests = session.exec(
+            select(models.Request).where(models.Request.agenda_item_id == item.id).order_by(col(models.Request.id))
+        ).all()
+        for request in requests:
+            organisation = session.get(models.Organisation, request.organisation_id)
+            contact = session.get(models.Contact, request.contact_id) if request.contact_id else None
+            assert organisation is not None
+            presenters.append(f"{contact.name}, {organisation.name}" if contact else organisation.name)
+            received = session.exec(
+                select(models.Response).where(models.Response.request_id == request.id).order_by(col(models.Response.id))
+            ).all()
+            for response in received:
+                if response.id in already_included:
+                    continue
+                new.add(response.id or 0)
+                responses.append(PackResponse(organisation.name, Path(response.path), response.received_on))
+            if not received:
+                responses.append(PackResponse(organisation.name, None, None))
+        items.append(
+            PackItem(
+                title=item.title, kind="substantive", purpose=_purpose(item), presenters=presenters,
+                source=item.source, responses=responses,
+            )
+        )
+    return items, new
+
+
+def _purpose(item: models.AgendaItem) -> str:
+    return (
+        f"To receive the annual update requested under {item.source} and to question the contributors."
+        if item.commitment_key
+        else "To consider the item."
+    )
+
+
+def _spec(
+    session: Session, workspace: Workspace, meeting: models.Meeting, items: list[PackItem], version: int,
+    supplementary_of: int | None,
+) -> PackSpec:
+    info = workspace.config.committee
+    previous_meeting = session.exec(
+        select(models.Meeting)
+        .where(col(models.Meeting.date) < meeting.date, col(models.Meeting.cancelled).is_(False))
+        .order_by(col(models.Meeting.date).desc())
+    ).first()
+    members = [f"{m.name} ({m.role})" if m.role != "Member" else m.name for m in workspace.config.members]
+    return PackSpec(
+        committee_name=info.name, council_name=info.council, meeting_title=meeting.title, meeting_date=meeting.date,
+        start_time_text=clock(meeting.start_time), venue=meeting.venue, members=members,
+        contact_officer=f"{info.officer.name}, {info.officer.role}", contact_email=info.officer.email,
+        publication_date=workspace.timetable(meeting.date).publication_date,
+        items=standard_agenda(items, previous_meeting_date=previous_meeting.date if previous_meeting else None),
+        previous_minutes=None, work_programme=_work_programme(session, meeting),
+        supplementary_of=supplementary_of, version=version,
+    )
+
+
+def _work_programme(session: Session, meeting: models.Meeting) -> list[WorkProgrammeRow]:
+    rows = []
+    for other, item in session.exec(
+        select(models.Meeting, models.AgendaItem)
+        .join(models.AgendaItem, col(models.AgendaItem.meeting_id) == col(models.Meeting.id))
+        .where(col(models.Meeting.date) >= meeting.date)
+        .order_by(col(models.Meeting.date), col(models.AgendaItem.id))
+    ):
+        status = "cancelled" if other.cancelled else ("this meeting" if other.id == meeting.id else "planned")
+        rows.append(WorkProgrammeRow(other.date, item.title, item.source, status))
+    return rows

@@ -1,0 +1,91 @@
+"""Shared fixtures: a fresh workspace per test on SQLite and on PostgreSQL, and one Prefect harness."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+TEST_POSTGRES_ADMIN_URL = os.environ.get(
+    "SCRUTINY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One temporary Prefect API for the whole run (it takes ~10 s to start)."""
+    os.environ["PREFECT_HOME"] = str(tmp_path_factory.mktemp("prefect-home"))
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def _postgres_database() -> Iterator[str]:
+    import sqlalchemy
+
+    name = f"scrutiny_test_{uuid.uuid4().hex[:12]}"
+    admin = sqlalchemy.create_engine(TEST_POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sqlalchemy.exc.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is required for the postgres tests and is not reachable: {exc}")
+    url = TEST_POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        from state.db import get_engine
+
+        get_engine(url).dispose()
+        get_engine.cache_clear()
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'home' / 'state' / 'scrutiny.db'}"
+    else:
+        yield from _postgres_database()
+
+
+@pytest.fixture
+def home(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty SCRUTINY_HOME with its own database; settings re-read for each test."""
+    from scrutiny.settings import reset_settings
+
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    monkeypatch.setenv("SCRUTINY_HOME", str(home))
+    monkeypatch.setenv("SCRUTINY_DATABASE_URL", database_url)
+    for name in ("SCRUTINY_CONFIG", "SCRUTINY_SMTP_HOST", "SCRUTINY_SMTP_PASSWORD", "SCRUTINY_TEMPLATES_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(home)
+    reset_settings()
+    yield home
+    reset_settings()
+
+
+@pytest.fixture
+def sqlite_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A workspace on SQLite only, for tests about files and the CLI rather than the database."""
+    from scrutiny.settings import reset_settings
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("SCRUTINY_HOME", str(home))
+    monkeypatch.delenv("SCRUTINY_DATABASE_URL", raising=False)
+    for name in ("SCRUTINY_CONFIG", "SCRUTINY_SMTP_HOST", "SCRUTINY_SMTP_PASSWORD", "SCRUTINY_TEMPLATES_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(home)
+    reset_settings()
+    yield home
+    reset_settings()
