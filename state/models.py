@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC)
 
 
 class RequestStatus(StrEnum):
@@ -152,7 +152,7 @@ class Response(SQLModel, table=True):
     sha256: str
     original_name: str
     received_on: dt.date
-    recorded_at: dt.datetime = Field(default_factory=_utcnow)
+    recorded_at: dt.datetime = Field(default_factory=_utcnow, sa_type=DateTime(timezone=True))
 
 
 class Reminder(SQLModel, table=True):
@@ -179,7 +179,7 @@ class Document(SQLModel, table=True):
     request_id: str | None = Field(default=None, foreign_key="request.id", index=True)
     meeting_id: str | None = Field(default=None, foreign_key="meeting.id")
     version: int = 1
-    created_at: dt.datetime = Field(default_factory=_utcnow)
+    created_at: dt.datetime = Field(default_factory=_utcnow, sa_type=DateTime(timezone=True))
 
 
 class Pack(SQLModel, table=True):

@@ -158,8 +158,8 @@ def _render_and_record(
     organisation = session.get(models.Organisation, request.organisation_id)
     assert meeting is not None and organisation is not None
     context = build_letter_context(session, workspace, request, kind, as_of)
-    reference = request.id if kind == "request" else f"{request.id}-{kind}"
-    path = letter_path(workspace.settings.letters_dir, meeting.date, organisation.name, reference, version)
+    # The request ID already names the commitment and the organisation: "r15-1-mopac-request-v1.docx".
+    path = letter_path(workspace.settings.letters_dir, meeting.date, request.id, kind, version)
     document = models.Document(
         kind=kind, path=str(path), sha256="", request_id=request.id, meeting_id=meeting.id, version=version,
     )

@@ -59,7 +59,7 @@ def build_letter_context(
         letter_date=long_date(as_of),
         reference=request.id,
         addressee=Addressee(
-            name=contact.name, title=contact.role or None, organisation=organisation.name,
+            name=contact.name, title=contact.role, organisation=organisation.name,
             address_lines=list(organisation.address), email=contact.email,
         ),
         salutation=contact.salutation or f"Dear {contact.name}",
@@ -100,12 +100,7 @@ def _context_paragraphs(
     meeting: models.Meeting,
     last_heard: dt.date | None,
 ) -> list[str]:
-    name = workspace.config.committee.name
-    paragraphs = [
-        f"In {recommendation.review_year} the {name}'s review “{recommendation.review_title}” made "
-        f"recommendations to the Council and its partners. Recommendation {recommendation.number} reads: "
-        f"“{recommendation.title}”. {recommendation.text}",
-    ]
+    paragraphs: list[str] = []  # the template itself quotes the recommendation
     if commitment.last_heard_summary:
         paragraphs.append(commitment.last_heard_summary.strip())
     if last_heard is not None:
@@ -129,8 +124,8 @@ def _requests(commitment: models.Commitment, item: models.AgendaItem) -> list[st
 
 
 def _as_request(topic: str) -> str:
-    text = topic.strip()
-    return f"Please update the Commission on {text[0].lower()}{text[1:]}" if text else text
+    """Topics are written to complete the sentence, so proper nouns ("Section 60") keep their case."""
+    return f"Please update the Commission on {topic.strip()}"
 
 
 def _cc(

@@ -15,7 +15,8 @@ from scrutiny.files import sha256_of, write_bytes_atomically
 from state import models
 from state.models import OPEN_STATUSES, RequestStatus
 
-ACCEPTED_SUFFIXES = (".docx", ".pdf")
+# Responses are appended to the agenda pack as Word documents, so only .docx is accepted.
+ACCEPTED_SUFFIXES = (".docx",)
 
 
 @dataclass(frozen=True)
@@ -113,21 +114,18 @@ def record_response(
 
 
 def validate_response_document(path: Path) -> None:
-    """A response must be a readable Word document or PDF; anything else is refused before it is copied."""
+    """A response must be a readable Word document; anything else is refused before it is copied."""
     if not path.exists():
         raise ScrutinyError(f"{path}: response file not found")
     if not path.is_file():
         raise ScrutinyError(f"{path}: not a file")
     if path.suffix.lower() not in ACCEPTED_SUFFIXES:
-        raise ScrutinyError(f"{path}: responses must be .docx or .pdf files, not {path.suffix or 'a file without extension'}")
+        raise ScrutinyError(
+            f"{path}: responses must be Word documents (.docx), not {path.suffix or 'a file without extension'};"
+            " ask the respondent for the Word version"
+        )
     if path.stat().st_size == 0:
         raise ScrutinyError(f"{path}: the file is empty")
-    if path.suffix.lower() == ".pdf":
-        with path.open("rb") as handle:
-            head = handle.read(1024)
-        if not head.startswith(b"%PDF-"):
-            raise ScrutinyError(f"{path}: not a PDF (it does not start with %PDF-)")
-        return
     try:
         document = open_docx(str(path))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:

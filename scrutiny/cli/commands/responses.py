@@ -19,7 +19,7 @@ def register(commands: Subparsers) -> None:
     add_json(due)
     due.add_argument("--meeting", metavar="ID", help="one meeting only (past meetings included)")
     due.set_defaults(handler=run_due)
-    record = actions.add_parser("record", help="record a written response (.docx or .pdf) against a request")
+    record = actions.add_parser("record", help="record a written response (.docx) against a request")
     record.add_argument("request_id", metavar="REQUEST_ID")
     record.add_argument("file", type=Path, metavar="FILE")
     record.add_argument("--received", metavar="DATE", help="the day it arrived (default today)")

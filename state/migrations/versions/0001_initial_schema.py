@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 22:48:38.293812
+Create Date: 2026-11-21 22:52:12.981478
 """
 from alembic import op
 import sqlalchemy as sa
@@ -197,7 +197,7 @@ def upgrade() -> None:
     sa.Column('request_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('meeting_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], ),
     sa.ForeignKeyConstraint(['request_id'], ['request.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -213,7 +213,7 @@ def upgrade() -> None:
     sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('original_name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('received_on', sa.Date(), nullable=False),
-    sa.Column('recorded_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['request_id'], ['request.id'], ),
     sa.PrimaryKeyConstraint('id')
     )

@@ -1,0 +1,1 @@
+"""Document files: atomic writes, deterministic DOCX packaging and PDF conversion."""

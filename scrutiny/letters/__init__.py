@@ -1,0 +1,1 @@
+"""Letters: the context a template sees, rendering and template checking."""

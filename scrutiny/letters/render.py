@@ -1,0 +1,219 @@
+"""Render a Word letter template with a letter's context, safely and atomically.
+
+Templates are edited by officers, so they are treated as untrusted: Jinja runs in an
+immutable sandbox with strict undefined names, and every value is XML-escaped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import types
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from docx import Document
+from docxtpl import DocxTemplate
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from lxml import etree
+
+from scrutiny.documents.atomic import write_bytes_atomic
+from scrutiny.documents.docx_zip import normalise_docx
+from scrutiny.documents.naming import safe_slug
+from scrutiny.errors import ScrutinyError
+from scrutiny.letters.context import LetterContext, LetterKind
+from scrutiny.letters.template_source import analyse_template, open_template
+
+_TITLES: dict[LetterKind, str] = {
+    "request": "Request for written evidence",
+    "reminder": "Reminder: written evidence requested",
+    "overdue": "Overdue written evidence",
+    "escalation": "Escalation: overdue written evidence",
+}
+_TAG_OPENERS = ("{{", "{%", "{#")
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    path: Path
+    sha256: str
+
+
+def make_jinja_env() -> ImmutableSandboxedEnvironment:
+    """The only environment templates are rendered in.
+
+    The sandbox refuses ``{{ ''.__class__ }}`` and friends, StrictUndefined turns a misspelt
+    name into an error instead of a blank, and autoescape makes ``&``, ``<``, ``>`` and quotes
+    in names come out as text rather than breaking the document's XML.
+    """
+    return ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+
+
+def letter_title(context: LetterContext) -> str:
+    """The document title, e.g. "Request for written evidence: Recommendation 15"."""
+    return f"{_TITLES[context.kind]}: Recommendation {context.recommendation.number}"
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The template line of a Jinja error: given for syntax errors, else from the traceback."""
+    if isinstance(exc, TemplateSyntaxError):
+        return exc.lineno
+    line: int | None = None
+    tb: types.TracebackType | None = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _render_failure(name: str, template: DocxTemplate, exc: Exception) -> ScrutinyError:
+    part_obj = getattr(template, "current_rendering_part", None)
+    label = str(part_obj.partname).lstrip("/") if part_obj is not None else "document"
+    if label == "word/document.xml":
+        label = "body"
+    lineno = _template_line(exc)
+    place = f"{label} line {lineno}" if lineno is not None else label
+    if isinstance(exc, TemplateSyntaxError):
+        problem = f"syntax error: {exc.message}"
+    elif isinstance(exc, SecurityError):
+        problem = f"refused by the sandbox: {exc}"
+    elif isinstance(exc, UndefinedError):
+        problem = f"unknown variable: {exc.message}"
+    elif isinstance(exc, TemplateError):
+        problem = f"template error: {exc.message}"
+    else:
+        problem = f"could not be rendered ({type(exc).__name__}: {exc})"
+    return ScrutinyError(f"template {name}: {place}: {problem}")
+
+
+def _paragraph_texts(xml: bytes) -> list[str]:
+    root = etree.fromstring(xml)
+    return ["".join(t.text or "" for t in p.iter(f"{_W}t")) for p in root.iter(f"{_W}p")]
+
+
+def find_leftover_tags(docx_bytes: bytes) -> list[str]:
+    """Template tags still present in a rendered DOCX, as "part: text" strings.
+
+    Looks at the raw XML of every part (body, headers, footers, notes, properties) and at
+    each paragraph's joined text, because Word may have split an unrendered tag over runs.
+    """
+    found: list[str] = []
+    with zipfile.ZipFile(io.BytesIO(docx_bytes)) as package:
+        for name in package.namelist():
+            if not name.endswith(".xml") and not name.endswith(".rels"):
+                continue
+            data = package.read(name)
+            text = data.decode("utf-8", errors="replace")
+            hits = [p for p in _paragraph_texts(data) if any(t in p for t in _TAG_OPENERS)] \
+                if name.startswith("word/") else []
+            if hits:
+                found.append(f"{name}: {' '.join(hits[0].split())[:70]}")
+            elif any(t in text for t in _TAG_OPENERS):
+                at = min(text.find(t) for t in _TAG_OPENERS if t in text)
+                found.append(f"{name}: {re.sub(r'<[^>]+>', ' ', text[at:at + 120]).strip()[:70]}")
+    return found
+
+
+def _set_properties(template: DocxTemplate, context: LetterContext, created: datetime | None) -> None:
+    props = template.docx.core_properties
+    props.title = letter_title(context)
+    props.author = context.letterhead.committee_name
+    props.last_modified_by = context.letterhead.committee_name
+    props.language = "en-GB"
+    props.subject = f"{context.review.title} ({context.review.year})"
+    props.identifier = context.reference
+    props.keywords = f"scrutiny; {context.kind}; recommendation {context.recommendation.number}"
+    props.comments = ""
+    props.revision = 1
+    if created is not None:
+        props.created = created
+        props.modified = created
+
+
+def render_letter(
+    template: Path,
+    context: LetterContext,
+    out_path: Path,
+    *,
+    created: datetime | None = None,
+) -> RenderedDocument:
+    """Render ``template`` with ``context`` into ``out_path``; returns the path and SHA-256.
+
+    The file appears whole or not at all. The same template, context and ``created`` give the
+    same bytes, so a re-run can recognise a letter it has already produced. Any problem with
+    the template is a one-line ScrutinyError naming the template.
+    """
+    name = template.name
+    env = make_jinja_env()
+    docx_template = open_template(template)
+    analysis = analyse_template(docx_template, name, env)
+    if analysis.problems:
+        more = len(analysis.problems) - 1
+        extra = f" (and {more} more; run `scrutiny templates check {template}`)" if more else ""
+        raise ScrutinyError(f"template {name}: {analysis.problems[0]}{extra}")
+    try:
+        docx_template.render(context.template_data(), jinja_env=env)
+    except Exception as exc:  # the template is user input: every failure is the user's to fix
+        raise _render_failure(name, docx_template, exc) from exc
+    _set_properties(docx_template, context, created)
+
+    buffer = io.BytesIO()
+    try:
+        docx_template.save(buffer)
+        data = normalise_docx(buffer.getvalue())
+        Document(io.BytesIO(data))  # the result must open again
+    except Exception as exc:
+        raise ScrutinyError(
+            f"template {name}: rendering produced a broken document ({type(exc).__name__}: {exc})"
+        ) from exc
+    leftovers = find_leftover_tags(data)
+    if leftovers:
+        raise ScrutinyError(
+            f"template {name}: the rendered letter still contains a template tag in "
+            f"{leftovers[0]}; keep each tag inside one paragraph of the body, a header, a "
+            "footer or a footnote"
+        )
+    write_bytes_atomic(out_path, data)
+    return RenderedDocument(path=out_path, sha256=hashlib.sha256(data).hexdigest())
+
+
+def letter_path(
+    letters_root: Path,
+    meeting_date: date,
+    organisation: str,
+    reference: str,
+    version: int,
+    suffix: str = ".docx",
+) -> Path:
+    """``<letters_root>/<YYYY-MM-DD>/<organisation-slug>-<reference-slug>-v<version><suffix>``.
+
+    Names come from configuration, so the result is checked to stay inside letters_root
+    (a symlinked date folder pointing elsewhere is refused too).
+    """
+    if version < 1:
+        raise ScrutinyError(f"letter version {version} for {reference!r}: must be 1 or more")
+    if not re.fullmatch(r"\.[a-z0-9]{1,8}", suffix):
+        raise ScrutinyError(f"letter file suffix {suffix!r}: must look like '.docx' or '.pdf'")
+    file_name = f"{safe_slug(organisation, 40)}-{safe_slug(reference, 40)}-v{version}{suffix}"
+    path = letters_root / meeting_date.isoformat() / file_name
+    root = letters_root.resolve()
+    if not path.resolve().is_relative_to(root):
+        raise ScrutinyError(f"letter path {path} would fall outside the letters folder {root}")
+    return path
+
+
+__all__ = [
+    "RenderedDocument",
+    "find_leftover_tags",
+    "letter_path",
+    "letter_title",
+    "make_jinja_env",
+    "render_letter",
+    "safe_slug",
+]

@@ -1,0 +1,125 @@
+"""What goes into an agenda pack: plain data the assembler renders (no database, no Prefect)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from scrutiny.errors import ScrutinyError
+
+ItemKind = Literal["standard", "substantive"]
+# Which standard item this is, so the assembler knows where the minutes and the work
+# programme table go without matching on titles an officer may reword.
+StandardRole = Literal["apologies", "urgent", "declarations", "minutes", "work_programme", "aob"]
+
+
+@dataclass(frozen=True)
+class PackResponse:
+    """One written response to an item; ``document=None`` means not yet received ("to follow")."""
+
+    organisation: str
+    document: Path | None = None
+    received_on: date | None = None
+
+    @property
+    def to_follow(self) -> bool:
+        return self.document is None
+
+
+@dataclass(frozen=True)
+class PackItem:
+    title: str
+    kind: ItemKind
+    purpose: str = ""
+    presenters: list[str] = field(default_factory=list)
+    source: str = ""  # e.g. "Recommendation 15 of the 2019 Serious Violence review"
+    responses: list[PackResponse] = field(default_factory=list)
+    role: StandardRole | None = None  # set on the items standard_agenda() makes
+
+
+@dataclass(frozen=True)
+class WorkProgrammeRow:
+    meeting_date: date
+    item: str
+    source: str
+    status: str
+
+
+@dataclass(frozen=True)
+class PackSpec:
+    """Everything the front sheet, cover sheets and appended documents need.
+
+    ``items`` is the whole agenda in order (item numbers are positions from 1), normally
+    built with :func:`standard_agenda`. For a supplementary pack (``supplementary_of`` set)
+    keep the same ``items`` so numbers match the original pack, but give each item only the
+    responses received since that pack (received ones are added; ``document=None`` ones are
+    listed as still to follow), and ``previous_minutes`` only if they were to follow before.
+    """
+
+    committee_name: str
+    council_name: str
+    meeting_title: str
+    meeting_date: date
+    start_time_text: str
+    venue: str
+    members: list[str]  # Chair marked, e.g. "Cllr Sharon Patrick (Chair)"
+    contact_officer: str
+    contact_email: str
+    publication_date: date
+    items: list[PackItem]
+    previous_minutes: Path | None = None
+    work_programme: list[WorkProgrammeRow] = field(default_factory=list)
+    supplementary_of: int | None = None  # the pack version this one supplements
+    version: int = 1
+
+    @property
+    def is_supplementary(self) -> bool:
+        return self.supplementary_of is not None
+
+
+_APOLOGIES = PackItem("Apologies for absence", "standard", "To receive apologies for absence.", role="apologies")
+_URGENT = PackItem(
+    "Urgent items / order of business",
+    "standard",
+    "To consider any new or urgent items and the order of business.",
+    role="urgent",
+)
+_DECLARATIONS = PackItem(
+    "Declarations of interest",
+    "standard",
+    "Members are asked to declare any disclosable pecuniary or other registrable interests in items on this agenda.",
+    role="declarations",
+)
+_WORK_PROGRAMME = PackItem(
+    "Work programme",
+    "standard",
+    "To note the work programme for the municipal year and agree any changes.",
+    role="work_programme",
+)
+_AOB = PackItem(
+    "Any other business",
+    "standard",
+    "To consider any other business which the Chair considers urgent.",
+    role="aob",
+)
+
+
+def standard_agenda(
+    substantive: list[PackItem], *, previous_meeting_date: date | None = None
+) -> list[PackItem]:
+    """The whole agenda in order: the three opening items, ``substantive``, then minutes,
+    work programme and any other business."""
+    for item in substantive:
+        if item.kind != "substantive":
+            raise ScrutinyError(f"agenda item '{item.title}': standard_agenda() takes substantive items only, got kind '{item.kind}'")
+    if previous_meeting_date is None:
+        minutes_purpose = "To agree the minutes of the previous meeting as a correct record."
+    else:
+        minutes_purpose = (
+            f"To agree the minutes of the meeting held on {previous_meeting_date.day} "
+            f"{previous_meeting_date:%B %Y} as a correct record."
+        )
+    minutes = PackItem("Minutes of the previous meeting", "standard", minutes_purpose, role="minutes")
+    return [_APOLOGIES, _URGENT, _DECLARATIONS, *substantive, minutes, _WORK_PROGRAMME, _AOB]
