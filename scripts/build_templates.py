@@ -252,12 +252,7 @@ class Letter:
         self.para("On behalf of ", "{{ chair.name }}", ", ", "{{ chair.role_line }}",
                   style=ADDRESS, before=0)
 
-    def cc(self, *, chair_first: bool = False) -> None:
-        if chair_first:
-            self.para("CC", bold=True, before=24, after=2)
-            self.para("{{ chair.name }}", ", ", "{{ chair.role_line }}", style=ADDRESS)
-            self.loop("person in cc", "{{ person }}", ADDRESS)
-            return
+    def cc(self) -> None:
         self.tag("{%p if cc %}")
         self.para("CC", bold=True, before=24, after=2)
         self.loop("person in cc", "{{ person }}", ADDRESS)
@@ -359,7 +354,7 @@ def escalation(letter: Letter) -> None:
                 "me know today when we can expect it and who will attend the meeting.")
     letter.requests("The Commission's requests were:")
     letter.sign_off(by_chair=False)
-    letter.cc(chair_first=True)
+    letter.cc()
 
 
 TEMPLATES: dict[str, tuple[str, Callable[[Letter], None]]] = {

@@ -181,8 +181,11 @@ def test_escalation_is_copied_to_the_chair(tmp_path: Path) -> None:
     context = sample_context("escalation")
     texts = _texts(_render(tmp_path, "escalation", context))
     assert "is now 5 days overdue" in "\n".join(texts)
-    chair = f"{context.chair.name}, {context.chair.role_line}"
-    assert _after(texts, "CC") == [chair, *context.cc]
+    body = "\n".join(texts)
+    assert f"I have therefore copied this letter to {context.chair.name}, {context.chair.role_line}." in body
+    cc = _after(texts, "CC")
+    assert cc == context.cc
+    assert cc[0].startswith(context.chair.name)
 
 
 def test_later_update_thanks_them_for_the_last_one(tmp_path: Path) -> None:
@@ -272,6 +275,12 @@ def test_safe_slug_examples() -> None:
     assert safe_slug("Café Müller") == "cafe-muller"
     assert safe_slug("../..") == "untitled"
     assert safe_slug("") == "untitled"
+
+
+def test_contact_without_a_role() -> None:
+    data = sample_context("request").model_dump()
+    data["addressee"]["title"] = None
+    assert context_from_data(data, source="request 12").addressee.title == ""
 
 
 def test_context_refuses_template_syntax_and_bad_combinations() -> None:
@@ -385,9 +394,9 @@ def test_environment_is_a_strict_autoescaping_sandbox() -> None:
         env.from_string("{{ items.append(1) }}").render(items=[])
 
 
-def test_every_variable_a_template_uses_is_documented() -> None:
+def test_every_variable_a_template_uses_is_documented(tmp_path: Path) -> None:
     from scrutiny.letters.template_check import check_template
 
     for name in TEMPLATE_FOR.values():
-        report = check_template(TEMPLATES / name)
+        report = check_template(TEMPLATES / name, preview_dir=tmp_path)
         assert set(report.variables) <= set(TEMPLATE_VARIABLES)

@@ -12,7 +12,15 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from scrutiny.errors import ScrutinyError
 
@@ -85,6 +93,12 @@ class Addressee(_Model):
     )
     email: Email = Field(description="Their e-mail address.")
 
+    @field_validator("title", mode="before")
+    @classmethod
+    def _blank_title(cls, value: object) -> object:
+        # Contacts without a recorded role come through as None.
+        return "" if value is None else value
+
 
 class Review(_Model):
     title: Text = Field(description="The scrutiny review that made the recommendation.")
@@ -156,8 +170,8 @@ class LetterContext(_Model):
     chair: Chair = Field(description="The Chair of the committee.")
     cc: list[Text] = Field(
         default_factory=list,
-        description="People copied in, one “Name, role (organisation)” per item. A list: "
-        "loop with `{%p for person in cc %}`.",
+        description="People copied in, one “Name, role (organisation)” per item; an "
+        "escalation lists the Chair first. A list: loop with `{%p for person in cc %}`.",
     )
     days_overdue: int | None = Field(
         None,
@@ -273,6 +287,9 @@ _CC = [
     "Hackney Young People's Stop and Search Monitoring Group",
 ]
 
+# Escalations are copied to the Chair: the caller puts the Chair first in the CC list.
+_CHAIR_CC = "Cllr Sharon Patrick, Chair of the Living in Hackney Scrutiny Commission"
+
 _LETTER_DATES: dict[LetterKind, str] = {
     "request": "10 October 2025",
     "reminder": "14 November 2025",
@@ -338,7 +355,7 @@ def sample_context(kind: LetterKind = "request") -> LetterContext:
             role_line="Chair of the Living in Hackney Scrutiny Commission at London Borough "
             "of Hackney",
         ),
-        cc=list(_CC),
+        cc=([_CHAIR_CC] if kind == "escalation" else []) + list(_CC),
         days_overdue=_DAYS_OVERDUE[kind],
     )
 

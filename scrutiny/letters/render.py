@@ -93,7 +93,10 @@ def _render_failure(name: str, template: DocxTemplate, exc: Exception) -> Scruti
 
 
 def _paragraph_texts(xml: bytes) -> list[str]:
-    root = etree.fromstring(xml)
+    try:
+        root = etree.fromstring(xml)
+    except etree.XMLSyntaxError:
+        return []  # not XML after all: the raw-text scan still looks at it
     return ["".join(t.text or "" for t in p.iter(f"{_W}t")) for p in root.iter(f"{_W}p")]
 
 

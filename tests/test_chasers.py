@@ -1,0 +1,110 @@
+"""Chasing and recording responses across a meeting's timetable, then the pack and a supplementary pack."""
+
+from __future__ import annotations
+
+import email
+from email import policy
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from tests.cli_helpers import run_cli, state_counts
+from tests.factories import write_response_docx
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def _statuses(capsys: pytest.CaptureFixture[str], as_of: str) -> dict[str, str]:
+    rows = run_cli(capsys, "responses", "due", "--as-of", as_of, "--json").json()
+    return {row["request_id"]: row["status"] for row in rows}
+
+
+def _respond(capsys: pytest.CaptureFixture[str], home: Path, request_id: str, received: str) -> str:
+    path = write_response_docx(
+        home.parent / "inbox" / f"{request_id}.docx", organisation=request_id, meeting_date="25 January 2027",
+        body=f"Written response for {request_id}.",
+    )
+    result = run_cli(capsys, "responses", "record", request_id, str(path), "--received", received)
+    assert result.code == 0, result.err
+    return result.out
+
+
+def test_a_meeting_from_letters_to_supplementary_pack(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCRUTINY_PDF", "false")  # LibreOffice is tested elsewhere; keep this one quick
+    assert run_cli(capsys, "run", "--as-of", "2026-11-21").code == 0
+    assert "received" in _respond(capsys, home, "R15-1-mopac", "2026-12-20")
+
+    # Reminders go out from 31 Dec 2026 (5 working days before Fri 8 Jan; New Year's Day skipped).
+    assert "No chasers due" in run_cli(capsys, "remind", "--as-of", "2026-12-30").out
+    reminded = run_cli(capsys, "remind", "--as-of", "2027-01-04")
+    assert reminded.code == 0 and "6 chaser(s)" in reminded.out
+    statuses = _statuses(capsys, "2027-01-04")
+    assert statuses.pop("R15-1-mopac") == "received"
+    assert set(statuses.values()) == {"reminded"}
+    before = state_counts(home)
+    assert "No chasers due" in run_cli(capsys, "remind", "--as-of", "2027-01-04").out
+    assert state_counts(home) == before
+
+    # Overdue notices on the first working day after the due date; a late response is marked late.
+    assert "6 chaser(s)" in run_cli(capsys, "remind", "--as-of", "2027-01-11").out
+    _respond(capsys, home, "R16-2-hackney-csp", "2027-01-12")
+    statuses = _statuses(capsys, "2027-01-12")
+    assert statuses["R16-2-hackney-csp"] == "received_late"
+    assert list(statuses.values()).count("overdue") == 5
+
+    # Escalations three working days after the due date, copied to the Chair.
+    assert "5 chaser(s)" in run_cli(capsys, "remind", "--as-of", "2027-01-13").out
+    escalations = sorted((home / "letters" / "2027-01-25").glob("*-escalation-v1.docx"))
+    assert len(escalations) == 5
+    text = "\n".join(p.text for p in Document(str(escalations[0])).paragraphs)
+    assert "Cllr Sharon Patrick" in text.split("CC", 1)[1]
+    messages = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in (home / "outbox").glob("*.eml")]
+    escalation_mails = [m for m in messages if "copied to the Chair" in str(m["Subject"])]
+    assert len(escalation_mails) == 5 and all("sharon.patrick@hackney.example" in str(m["Cc"]) for m in escalation_mails)
+    assert len(messages) == 7 + 6 + 6 + 5  # letters, reminders, overdue notices, escalations: each once
+
+    # The pack: responses received so far appended, the rest "to follow".
+    first = run_cli(capsys, "pack", "2027-01-25", "--as-of", "2027-01-15")
+    assert first.code == 0, first.err
+    assert "Agenda pack v1" in first.out and "To follow" in first.out
+    # A late response makes a supplementary pack with only what is new; nothing new makes nothing.
+    _respond(capsys, home, "R15-1-met-ce-bcu", "2027-01-18")
+    second = run_cli(capsys, "pack", "2027-01-25", "--as-of", "2027-01-18")
+    assert "Supplementary agenda v2" in second.out
+    supplementary = next((home / "packs" / "2027-01-25").glob("*supplementary*.docx"))
+    body = "\n".join(p.text for p in Document(str(supplementary)).paragraphs)
+    assert "Written response for R15-1-met-ce-bcu." in body
+    assert "Written response for R15-1-mopac." not in body
+    third = run_cli(capsys, "pack", "2027-01-25", "--as-of", "2027-01-19")
+    assert "nothing new written" in third.out
+    assert len(list((home / "packs" / "2027-01-25").glob("*.docx"))) == 2
+
+
+def test_a_late_first_run_sends_only_the_most_advanced_chaser(
+    sqlite_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCRUTINY_PDF", "false")
+    assert run_cli(capsys, "run", "--as-of", "2026-11-21").code == 0
+    result = run_cli(capsys, "remind", "--as-of", "2027-01-14")
+    assert result.code == 0
+    kinds = {path.name.split("-")[-2] for path in (sqlite_home / "letters" / "2027-01-25").glob("*.docx")}
+    assert kinds == {"request", "escalation"}
+    assert set(_statuses(capsys, "2027-01-14").values()) == {"escalated"}
+
+
+def test_recording_the_same_response_twice_changes_nothing(
+    sqlite_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCRUTINY_PDF", "false")
+    assert run_cli(capsys, "run", "--as-of", "2026-11-21").code == 0
+    path = write_response_docx(
+        sqlite_home.parent / "mopac.docx", organisation="MOPAC", meeting_date="25 January 2027", body="Response."
+    )
+    assert run_cli(capsys, "responses", "record", "R16-2-mopac", str(path), "--received", "2027-01-05").code == 0
+    before = state_counts(sqlite_home)
+    again = run_cli(capsys, "responses", "record", "R16-2-mopac", str(path), "--received", "2027-01-06")
+    assert again.code == 0 and "already recorded" in again.out
+    assert state_counts(sqlite_home) == before
