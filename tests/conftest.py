@@ -57,35 +57,36 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield from _postgres_database()
 
 
-@pytest.fixture
-def home(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """An empty SCRUTINY_HOME with its own database; settings re-read for each test."""
+def _workspace(home: Path, monkeypatch: pytest.MonkeyPatch, database_url: str | None) -> Path:
+    """Point the product at an empty SCRUTINY_HOME and re-read its settings."""
     from scrutiny.settings import reset_settings
 
-    home = tmp_path / "home"
     home.mkdir(exist_ok=True)
     monkeypatch.setenv("SCRUTINY_HOME", str(home))
-    monkeypatch.setenv("SCRUTINY_DATABASE_URL", database_url)
+    if database_url is None:
+        monkeypatch.delenv("SCRUTINY_DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("SCRUTINY_DATABASE_URL", database_url)
     for name in ("SCRUTINY_CONFIG", "SCRUTINY_SMTP_HOST", "SCRUTINY_SMTP_PASSWORD", "SCRUTINY_TEMPLATES_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(home)
     reset_settings()
-    yield home
+    return home
+
+
+@pytest.fixture
+def home(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty SCRUTINY_HOME with its own database, on SQLite and on PostgreSQL."""
+    from scrutiny.settings import reset_settings
+
+    yield _workspace(tmp_path / "home", monkeypatch, database_url)
     reset_settings()
 
 
 @pytest.fixture
 def sqlite_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A workspace on SQLite only, for tests about files and the CLI rather than the database."""
+    """A workspace on the default SQLite database only, for tests about files and the CLI."""
     from scrutiny.settings import reset_settings
 
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("SCRUTINY_HOME", str(home))
-    monkeypatch.delenv("SCRUTINY_DATABASE_URL", raising=False)
-    for name in ("SCRUTINY_CONFIG", "SCRUTINY_SMTP_HOST", "SCRUTINY_SMTP_PASSWORD", "SCRUTINY_TEMPLATES_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(home)
-    reset_settings()
-    yield home
+    yield _workspace(tmp_path / "home", monkeypatch, None)
     reset_settings()

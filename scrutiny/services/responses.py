@@ -47,11 +47,18 @@ class RecordedResponse:
 
 
 def responses_due(session: Session, as_of: dt.date, meeting_id: str | None = None) -> list[DueRow]:
+    # Plain columns, not ORM objects: the tracker is read often and grows with every year's requests.
     query = (
-        select(models.Request, models.Meeting, models.Organisation, models.AgendaItem)
+        select(
+            models.Request.id, models.Request.meeting_id, models.Meeting.date, models.AgendaItem.commitment_key,
+            models.AgendaItem.title, models.Organisation.name, models.Contact.name, models.Request.due_date,
+            models.Request.status, models.Request.issued_on, models.Request.received_on,
+            models.Request.due_date_changed,
+        )
         .join(models.Meeting, col(models.Request.meeting_id) == col(models.Meeting.id))
         .join(models.Organisation, col(models.Request.organisation_id) == col(models.Organisation.id))
         .join(models.AgendaItem, col(models.Request.agenda_item_id) == col(models.AgendaItem.id))
+        .outerjoin(models.Contact, col(models.Request.contact_id) == col(models.Contact.id))
         .order_by(col(models.Request.due_date), col(models.Request.id))
     )
     if meeting_id is not None:
@@ -60,19 +67,16 @@ def responses_due(session: Session, as_of: dt.date, meeting_id: str | None = Non
         query = query.where(models.Request.meeting_id == meeting_id)
     else:
         query = query.where(col(models.Meeting.date) >= as_of)
-    rows = []
-    for request, meeting, organisation, item in session.exec(query):
-        contact = session.get(models.Contact, request.contact_id) if request.contact_id else None
-        rows.append(
-            DueRow(
-                request_id=request.id, meeting_id=meeting.id, meeting_date=meeting.date.isoformat(),
-                commitment=item.commitment_key or item.title, organisation=organisation.name,
-                contact=contact.name if contact else "", due_date=request.due_date.isoformat(),
-                status=request.status, issued_on=_iso(request.issued_on), received_on=_iso(request.received_on),
-                due_date_changed=request.due_date_changed,
-            )
+    return [
+        DueRow(
+            request_id=request_id, meeting_id=row_meeting, meeting_date=meeting_date.isoformat(),
+            commitment=commitment or title, organisation=organisation, contact=contact or "",
+            due_date=due_date.isoformat(), status=status, issued_on=_iso(issued_on), received_on=_iso(received_on),
+            due_date_changed=changed,
         )
-    return rows
+        for (request_id, row_meeting, meeting_date, commitment, title, organisation, contact, due_date, status,
+             issued_on, received_on, changed) in session.exec(query)
+    ]
 
 
 def get_request(session: Session, request_id: str) -> models.Request:
