@@ -6,13 +6,18 @@ import datetime as dt
 
 from prefect import flow, task
 
-from scrutiny.services.packs import PackResult, assemble_meeting_pack
+from scrutiny.services.packs import PackResult, assemble_meeting_pack, draft_pack
 from scrutiny.workspace import open_workspace, today_in_london
 
 
 @task(name="assemble-pack", task_run_name="pack-{meeting_id}")
 def assemble_pack_task(meeting_id: str, as_of: dt.date) -> PackResult:
     return assemble_meeting_pack(open_workspace(), meeting_id, as_of)
+
+
+@task(name="draft-next-pack", task_run_name="draft-{meeting_id}")
+def draft_pack_task(meeting_id: str, as_of: dt.date) -> PackResult:
+    return draft_pack(open_workspace(), meeting_id, as_of)
 
 
 @flow(name="assemble-agenda-pack", log_prints=True)

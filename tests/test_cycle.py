@@ -20,11 +20,14 @@ def _docx_text(path: Path) -> str:
 
 
 def test_run_in_an_empty_home_places_items_writes_letters_and_lists_responses(
-    home: Path, capsys: pytest.CaptureFixture[str]
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("SCRUTINY_PDF", "false")  # PDFs have their own tests; this one is about the cycle
     result = run_cli(capsys, "run", "--as-of", "2026-11-21")
     assert result.code == 0, result.err
     assert str(home / "letters") in result.out
+    draft = home / "packs" / "2026-12-07" / "draft" / "2026-12-07-agenda-pack-v1.docx"
+    assert str(draft) in result.out and draft.exists()
 
     plan = {row["commitment"]: row for row in run_cli(capsys, "plan", "--as-of", "2026-11-21", "--json").json()}
     assert plan["R15"]["meeting_id"] == "2027-01-25"

@@ -26,6 +26,7 @@ class PackResult:
     pdf: str | None
     to_follow: list[str]
     created: bool
+    publication_date: str = ""
 
 
 def packs_due(session: Session, workspace: Workspace, as_of: dt.date) -> list[str]:
@@ -55,7 +56,9 @@ def assemble_meeting_pack(workspace: Workspace, meeting_id: str, as_of: dt.date)
         version = (previous[-1].version + 1) if previous else 1
         spec = _spec(session, workspace, meeting, items, version, supplementary_of=previous[-1].version if previous else None)
         out_dir = workspace.settings.packs_dir / meeting.date.isoformat()
-        assembled = assemble_pack(spec, workspace.settings.effective_templates_dir, out_dir)
+        assembled = assemble_pack(
+            spec, workspace.settings.effective_templates_dir, out_dir, pdf=workspace.settings.pdf
+        )
         session.add(
             models.Pack(
                 meeting_id=meeting_id, version=version, supplementary=bool(previous), docx_path=str(assembled.docx),
@@ -73,6 +76,36 @@ def assemble_meeting_pack(workspace: Workspace, meeting_id: str, as_of: dt.date)
             meeting_id, version, bool(previous), str(assembled.docx), str(assembled.pdf) if assembled.pdf else None,
             assembled.to_follow, True,
         )
+
+
+def next_meeting_before_publication(session: Session, workspace: Workspace, as_of: dt.date) -> str | None:
+    """The next meeting whose agenda is not yet published: the one a draft pack previews."""
+    for meeting in session.exec(
+        select(models.Meeting)
+        .where(col(models.Meeting.date) > as_of, col(models.Meeting.cancelled).is_(False))
+        .order_by(col(models.Meeting.date))
+    ):
+        if workspace.timetable(meeting.date).publication_date > as_of:
+            return meeting.id
+    return None
+
+
+def draft_pack(workspace: Workspace, meeting_id: str, as_of: dt.date) -> PackResult:
+    """A preview of a meeting's pack as things stand, under packs/<date>/draft/.
+
+    Drafts are rewritten on every run and never recorded, so the published pack is still
+    version 1 and late responses still make a supplementary pack.
+    """
+    with workspace.session() as session:
+        meeting = get_meeting(session, meeting_id)
+        items, _ = _substantive_items(session, meeting, set())
+        spec = _spec(session, workspace, meeting, items, 1, supplementary_of=None)
+    out_dir = workspace.settings.packs_dir / meeting.date.isoformat() / "draft"
+    assembled = assemble_pack(spec, workspace.settings.effective_templates_dir, out_dir, pdf=workspace.settings.pdf)
+    return PackResult(
+        meeting_id, 0, False, str(assembled.docx), str(assembled.pdf) if assembled.pdf else None,
+        assembled.to_follow, True, spec.publication_date.isoformat(),
+    )
 
 
 def _substantive_items(

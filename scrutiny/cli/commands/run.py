@@ -33,5 +33,10 @@ def run(args: argparse.Namespace) -> str:
     out += [f"  {row['path']}" for row in letters]
     out += [f"Chasers written: {len(chasers)}"] + [f"  {row['path']}" for row in chasers]
     out += [f"Agenda packs: {len(result.packs)}"] + [f"  {pack.docx}" for pack in result.packs]
+    if result.draft is not None:
+        out += [
+            f"Draft pack for the next meeting ({result.draft.meeting_id}, published {result.draft.publication_date}):",
+            f"  {result.draft.docx}",
+        ]
     out += ["", "Responses due:", table(due, ["request_id", "meeting_id", "organisation", "due_date", "status"])]
     return "\n".join(out)
