@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from scrutiny.config import CommitteeConfig, load_committee_config
@@ -19,6 +21,7 @@ from scrutiny.workdays import WorkingDayCalendar
 from state.db import require_schema, session_scope
 
 LONDON = ZoneInfo("Europe/London")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -75,8 +78,26 @@ def open_workspace() -> Workspace:
 
     workspace = load_workspace(require_database=False)
     upgrade_schema(workspace.database_url)
-    with workspace.session() as session:
+
+    def sync(session: Session) -> None:
         committee = session.get(models.Committee, workspace.config.committee.id)
         if committee is None or committee.config_sha256 != workspace.config_sha256:
             sync_config(session, workspace.config, workspace.config_sha256)
+
+    retry_on_conflict(workspace, sync)
     return workspace
+
+
+def retry_on_conflict(workspace: Workspace, work: Callable[[Session], T], attempts: int = 3) -> T:
+    """Run `work` in a transaction, again if another process inserted the same unique row first.
+
+    The second attempt sees the other process's rows and updates them instead of inserting.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with workspace.session() as session:
+                return work(session)
+        except IntegrityError:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event, inspect
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
@@ -59,16 +61,43 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+_MIGRATION_LOCK = 7_318_402  # any constant: the PostgreSQL advisory lock that serialises migrations
+
+
 def upgrade_schema(url: str) -> str:
-    """Create or upgrade the schema to the newest migration; returns the revision."""
+    """Create or upgrade the schema to the newest migration; returns the revision.
+
+    Two processes starting at once on an empty database must not both create the tables, so
+    migrations are serialised: a PostgreSQL advisory lock, or a lock file beside a SQLite file
+    (SQLite runs CREATE TABLE outside the transaction, so its own locking is not enough).
+    """
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head() or ""
     try:
-        with get_engine(url).begin() as connection:
+        if current_revision(url) == head:
+            return head
+        with _sqlite_migration_lock(url), get_engine(url).begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
             config = alembic_config(url)
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, "head")  # a no-op when the lock's previous holder already did it
         return current_revision(url)
     except OperationalError as exc:
         raise ScrutinyError(f"database {redact(url)}: cannot connect ({_first_line(exc)})") from None
+
+
+@contextmanager
+def _sqlite_migration_lock(url: str) -> Iterator[None]:
+    if not url.startswith("sqlite:///"):
+        yield
+        return
+    lock_path = Path(url.removeprefix("sqlite:///") + ".migrate.lock")
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def current_revision(url: str) -> str:
