@@ -6,7 +6,7 @@ import datetime as dt
 
 from prefect import flow, task
 
-from flows.letters import deliver_task, pending_deliveries_task
+from flows.deliver import deliver_pending, delivery_failure
 from scrutiny.services import correspondence
 from scrutiny.workspace import open_workspace, today_in_london
 
@@ -22,14 +22,15 @@ def write_chaser_task(request_id: str, kind: str, as_of: dt.date) -> int | None:
 
 
 @flow(name="chase-responses", log_prints=True)
-def chase_responses_flow(as_of: dt.date | None = None) -> list[int]:
+def chase_responses_flow(as_of: dt.date | None = None, deliver: bool = True) -> list[int]:
     day = as_of or today_in_london()
     workspace = open_workspace()
     with workspace.session() as session:
         due = correspondence.chasers_due(session, workspace, day)
     written = [write_chaser_task(request_id, kind, day) for request_id, kind in due]
-    for document_id in pending_deliveries_task():
-        deliver_task(document_id)
     sent = [d for d in written if d is not None]
     print(f"{len(sent)} chaser(s) written as of {day.isoformat()}")
+    failures = deliver_pending(workspace) if deliver else []
+    if failures:
+        raise delivery_failure(f"{len(sent)} chaser(s) written and recorded", failures)
     return sent

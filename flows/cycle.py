@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from prefect import flow
 
 from flows.chase import chase_responses_flow
+from flows.deliver import deliver_pending, delivery_failure
 from flows.letters import issue_request_letters_flow
 from flows.pack import assemble_pack_task, draft_pack_task
 from flows.plan import plan_annual_updates_flow
@@ -31,13 +32,20 @@ class CycleResult:
 def scrutiny_cycle_flow(as_of: dt.date | None = None) -> CycleResult:
     day = as_of or today_in_london()
     placements = plan_annual_updates_flow(as_of=day)
-    letters = issue_request_letters_flow(as_of=day)
-    chasers = chase_responses_flow(as_of=day)
+    # Letters and chasers are written first and e-mailed together, so an SMTP outage
+    # does not stop the packs: the failure is reported once everything else is done.
+    letters = issue_request_letters_flow(as_of=day, deliver=False)
+    chasers = chase_responses_flow(as_of=day, deliver=False)
     workspace = open_workspace()
+    failures = deliver_pending(workspace)
     with workspace.session() as session:
         meetings = packs_due(session, workspace, day)
         upcoming = next_meeting_before_publication(session, workspace, day)
     packs = [assemble_pack_task(meeting_id, day) for meeting_id in meetings]
     draft = draft_pack_task(upcoming, day) if upcoming else None
+    if failures:
+        raise delivery_failure(
+            f"the cycle wrote {len(letters)} letter(s), {len(chasers)} chaser(s) and {len(packs)} pack(s)", failures
+        )
     return CycleResult(day, placements, letters, chasers, packs, draft)
 

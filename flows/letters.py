@@ -6,6 +6,7 @@ import datetime as dt
 
 from prefect import flow, task
 
+from flows.deliver import deliver_pending, delivery_failure
 from scrutiny.services import correspondence
 from scrutiny.workspace import open_workspace, today_in_london
 
@@ -20,21 +21,12 @@ def write_letter_task(request_id: str, as_of: dt.date, reissue: bool = False) ->
     return written.document_id
 
 
-@task(name="deliver-document", task_run_name="deliver-{document_id}", retries=3, retry_delay_seconds=[10, 60, 300])
-def deliver_task(document_id: int) -> str | None:
-    delivered = correspondence.deliver_document(open_workspace(), document_id)
-    return delivered.location if delivered else None
-
-
-@task(name="pending-deliveries")
-def pending_deliveries_task() -> list[int]:
-    with open_workspace().session() as session:
-        return correspondence.undelivered(session)
-
-
 @flow(name="issue-request-letters", log_prints=True)
 def issue_request_letters_flow(
-    as_of: dt.date | None = None, meeting_id: str | None = None, reissue_request_id: str | None = None
+    as_of: dt.date | None = None,
+    meeting_id: str | None = None,
+    reissue_request_id: str | None = None,
+    deliver: bool = True,
 ) -> list[int]:
     day = as_of or today_in_london()
     workspace = open_workspace()
@@ -44,8 +36,9 @@ def issue_request_letters_flow(
         with workspace.session() as session:
             request_ids, reissue = correspondence.letters_ready(session, day, meeting_id), False
     written = [write_letter_task(request_id, day, reissue) for request_id in request_ids]
-    for document_id in pending_deliveries_task():
-        deliver_task(document_id)
     issued = [d for d in written if d is not None]
     print(f"{len(issued)} letter(s) written as of {day.isoformat()}")
+    failures = deliver_pending(workspace) if deliver else []
+    if failures:
+        raise delivery_failure(f"{len(issued)} letter(s) written and recorded", failures)
     return issued

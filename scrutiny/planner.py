@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from scrutiny.errors import ScrutinyError
 from scrutiny.workdays import long_date
@@ -28,10 +28,21 @@ class Commitment:
     last_taken: date
     interval_months: int = 12
     pinned_meeting_id: str | None = None
+    # None: any meeting may take it. N: only meetings after last_taken and no more than N
+    # months before the due date, so next year's update is not taken weeks after this one.
+    earliest_months_before_due: int | None = None
 
     @property
     def due_date(self) -> date:
         return add_months(self.last_taken, self.interval_months)
+
+    @property
+    def earliest(self) -> date | None:
+        """The first day a meeting may take the item (None when there is no window)."""
+        if self.earliest_months_before_due is None:
+            return None
+        window_opens = add_months(self.due_date, -self.earliest_months_before_due)
+        return max(window_opens, self.last_taken + timedelta(days=1))
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,11 @@ def _validate(commitments: Sequence[Commitment], meetings: Sequence[MeetingSlot]
             raise ScrutinyError(
                 f"commitment {item.key!r}: interval_months must be at least 1, "
                 f"got {item.interval_months}"
+            )
+        if item.earliest_months_before_due is not None and item.earliest_months_before_due < 0:
+            raise ScrutinyError(
+                f"commitment {item.key!r}: earliest_months_before_due must not be negative, "
+                f"got {item.earliest_months_before_due}"
             )
     seen_ids: set[str] = set()
     for slot in meetings:
@@ -131,11 +147,26 @@ class _Run:
                 f"; note this puts {self.used[slot.meeting_id]} items on a meeting "
                 f"with room for {slot.capacity}"
             )
+        earliest = item.earliest
+        if earliest is not None and slot.meeting_date < earliest:
+            reason += f"; note this is before {long_date(earliest)}, {_window_text(item)}"
         return Placement(item.key, slot.meeting_id, slot.meeting_date, due, reason, pinned=True)
 
     def place_normally(self, item: Commitment, due: date, pin_note: str) -> Placement:
         head = _due_text(due, self.as_of)
-        chosen, how, skipped = self.choose(due)
+        earliest = item.earliest
+        if earliest is not None and not any(
+            m.meeting_date >= earliest and not m.cancelled for m in self.meetings
+        ):
+            # Next year's calendar is not in yet: wait for it rather than take the item
+            # at the end of this year, weeks after the last time.
+            reason = (
+                f"{head}; not placed: the calendar does not yet have a meeting in its window "
+                f"(from {long_date(earliest)}, {_window_text(item)}); import the meetings "
+                f"or pin the item to one{pin_note}"
+            )
+            return Placement(item.key, None, None, due, reason, pinned=False)
+        chosen, how, skipped = self.choose(due, earliest)
         if chosen is None:
             reason = f"{head}; {self.nothing_fits()}{pin_note}"
             return Placement(item.key, None, None, due, reason, pinned=False)
@@ -144,10 +175,16 @@ class _Run:
         reason += pin_note
         return Placement(item.key, chosen.meeting_id, chosen.meeting_date, due, reason, pinned=False)
 
-    def choose(self, due: date) -> tuple[MeetingSlot | None, str, list[MeetingSlot]]:
-        """The meeting for an item due on `due`, how it was chosen, and the meetings it
-        passed over on the way."""
-        eligible = [m for m in self.meetings if self.why_ineligible(m) is None]
+    def choose(
+        self, due: date, earliest: date | None = None
+    ) -> tuple[MeetingSlot | None, str, list[MeetingSlot]]:
+        """The meeting for an item due on `due` (on or after `earliest`), how it was
+        chosen, and the meetings it passed over on the way."""
+        eligible = [
+            m
+            for m in self.meetings
+            if self.why_ineligible(m) is None and (earliest is None or m.meeting_date >= earliest)
+        ]
         if due < self.as_of:
             chosen = next((m for m in eligible if m.meeting_date >= self.as_of), None)
             how = f"first meeting leaving {self.lead} for a response and with room"
@@ -181,6 +218,13 @@ class _Run:
         return text + self.passed_over(upcoming) + "; add a meeting or pin the item to one"
 
 
+def _window_text(item: Commitment) -> str:
+    months = item.earliest_months_before_due
+    if item.earliest == item.last_taken + timedelta(days=1):
+        return f"the day after it was last taken on {long_date(item.last_taken)}"
+    return f"{months} month{'s' if months != 1 else ''} before it is due"
+
+
 def _due_text(due: date, as_of: date) -> str:
     return f"due {long_date(due)}" + (", overdue" if due < as_of else "")
 
@@ -197,6 +241,9 @@ def plan_placements(
     A meeting is eligible when it is not cancelled, its request-by date is today or later,
     and it has room. An item goes on the last eligible meeting on or before its due date,
     else the first eligible one after (an overdue item: the first eligible from `as_of`).
+    A commitment with `earliest_months_before_due` only takes meetings after its
+    last_taken and on or after its `earliest` day; with no meeting at all from that day,
+    it stays unplaced until the calendar has one.
     A pin to an existing, uncancelled meeting wins and uses room. Items of the same theme
     may share a meeting; only capacity limits them. `request_weeks` is used only in the
     wording of reasons: eligibility comes from each slot's `request_by_date`.

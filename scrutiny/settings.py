@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from scrutiny.errors import ScrutinyError
@@ -30,6 +30,21 @@ class Settings(BaseSettings):
     smtp_password_block: str | None = Field(default=None, description="Name of a Prefect Secret block holding the SMTP password.")
     smtp_starttls: bool = Field(default=True, description="Use STARTTLS on the SMTP connection.")
     pdf: bool = Field(default=True, description="Also write PDFs when LibreOffice is installed.")
+    delivery_retry_delays: str = Field(
+        default="10,60,300",
+        description="Seconds to wait before each retry of a failed e-mail, comma-separated; empty: no retries.",
+    )
+
+    @field_validator("delivery_retry_delays")
+    @classmethod
+    def _retry_delays(cls, value: str) -> str:
+        _parse_delays(value)
+        return value
+
+    @property
+    def delivery_retry_delay_seconds(self) -> list[float]:
+        """One delay per retry: "10,60,300" retries three times, after 10 s, 60 s and 300 s."""
+        return _parse_delays(self.delivery_retry_delays)
 
     @property
     def state_dir(self) -> Path:
@@ -75,6 +90,19 @@ class Settings(BaseSettings):
         return Path(__file__).resolve().parent.parent / "templates"
 
 
+def _parse_delays(text: str) -> list[float]:
+    delays: list[float] = []
+    for part in text.split(",") if text.strip() else []:
+        try:
+            delay = float(part)
+        except ValueError:
+            raise ValueError(f"{part.strip()!r} is not a number of seconds (e.g. '10,60,300')") from None
+        if not 0 <= delay <= 86400:
+            raise ValueError(f"{part.strip()!r}: a delay must be between 0 and 86400 seconds")
+        delays.append(delay)
+    return delays
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     try:
@@ -82,7 +110,7 @@ def get_settings() -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = "SCRUTINY_" + str(first["loc"][0]).upper() if first["loc"] else "a SCRUTINY_ setting"
-        raise ScrutinyError(f"environment variable {name}: {first['msg']}") from None
+        raise ScrutinyError(f"environment variable {name}: {str(first['msg']).removeprefix('Value error, ')}") from None
 
 
 def reset_settings() -> None:

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
-import shutil
-import subprocess
-import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,88 +10,23 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scrutiny.ics_export import ExportMeeting, build_calendar
+from tests.khal_helpers import Khal, calendar_files, khal_executable, make_khal
 
 LONDON = ZoneInfo("Europe/London")
 COMMITTEE = "Living in Hackney Scrutiny Commission"
 DOMAIN = "scrutiny.hackney.example"
 FIRST_EXPORT = datetime(2024, 9, 1, tzinfo=timezone.utc)
 SECOND_EXPORT = datetime(2024, 10, 1, tzinfo=timezone.utc)
-FIELDS = ("uid", "start", "end", "title", "location", "all-day", "status")
 
 
 @pytest.fixture(scope="module")
 def khal() -> str:
-    # khal is a declared test dependency installed next to this interpreter: fail, not skip.
-    found = shutil.which(str(Path(sys.executable).parent / "khal"))
-    if found is None:
-        pytest.fail(f"khal not found next to {sys.executable}; install the 'test' extras")
-    return found
-
-
-@dataclasses.dataclass
-class Khal:
-    executable: str
-    config: Path
-    calendar_dir: Path
-    env: dict[str, str]
-
-    def run(self, *args: str) -> str:
-        done = subprocess.run(
-            [self.executable, "-c", str(self.config), *args],
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout
-
-    def events(self) -> list[dict[str, str]]:
-        args = ["list", "--once"]
-        for field in FIELDS:
-            args += ["--json", field]
-        out = self.run(*args, "2024-01-01", "2026-12-31")
-        # khal prints one JSON list per day in the range, most of them empty.
-        return [event for line in out.splitlines() if line.strip() for event in json.loads(line)]
+    return khal_executable()
 
 
 @pytest.fixture
 def client(khal: str, tmp_path: Path) -> Khal:
-    calendar_dir = tmp_path / "cal"
-    calendar_dir.mkdir()
-    config = tmp_path / "khal.conf"
-    config.write_text(
-        "[calendars]\n"
-        "[[scrutiny]]\n"
-        f"path = {calendar_dir}\n"
-        "type = calendar\n"
-        "\n"
-        "[locale]\n"
-        "timeformat = %H:%M\n"
-        "dateformat = %Y-%m-%d\n"
-        "longdateformat = %Y-%m-%d\n"
-        "datetimeformat = %Y-%m-%d %H:%M\n"
-        "longdatetimeformat = %Y-%m-%d %H:%M\n"
-        "default_timezone = Europe/London\n"
-        "local_timezone = Europe/London\n"
-        "\n"
-        "[sqlite]\n"
-        f"path = {tmp_path / 'khal.db'}\n",
-        encoding="utf-8",
-    )
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local/share"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "TZ": "UTC",  # the machine's zone must not matter: times come from the file
-        "LC_ALL": "C.UTF-8",
-    }
-    return Khal(khal, config, calendar_dir, env)
+    return make_khal(khal, tmp_path)
 
 
 def meetings() -> list[ExportMeeting]:
@@ -140,13 +70,6 @@ def export(tmp_path: Path, items: list[ExportMeeting], generated_at: datetime) -
         )
     )
     return path
-
-
-def calendar_files(client: Khal) -> list[str]:
-    # khal 0.14.1 leaves a temporary "<uid>.ics<random>" file behind when an import
-    # overwrites an existing event (its upload fails on the existing file, then it updates);
-    # it only reads "*.ics", so those are what count.
-    return sorted(p.name for p in client.calendar_dir.glob("*.ics"))
 
 
 def summary(events: list[dict[str, str]]) -> set[tuple[str, str, str, str, str]]:

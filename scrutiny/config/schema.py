@@ -106,6 +106,9 @@ class CommitteeInfo(_Strict):
     default_start: dt.time = dt.time(19, 0)
     meeting_minutes: int = Field(default=150, ge=15, le=600)
     max_substantive_items: int = Field(default=3, ge=1, le=20)
+    # A recurring item may go on a meeting at most this many months before it is due (and
+    # only after it was last taken), so next year's update never lands weeks after this one.
+    earliest_months_before_due: int = Field(default=3, ge=0, le=24)
     calendar_match: list[str] = Field(min_length=1)
     officer: Person
     chair: str

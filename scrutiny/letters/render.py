@@ -11,9 +11,11 @@ import io
 import re
 import types
 import zipfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docxtpl import DocxTemplate
@@ -25,7 +27,7 @@ from scrutiny.documents.atomic import write_bytes_atomic
 from scrutiny.documents.docx_zip import normalise_docx
 from scrutiny.documents.naming import safe_slug
 from scrutiny.errors import ScrutinyError
-from scrutiny.letters.context import LetterContext, LetterKind
+from scrutiny.letters.context import TEMPLATE_VARIABLES, LetterContext, LetterKind
 from scrutiny.letters.template_source import analyse_template, open_template
 
 _TITLES: dict[LetterKind, str] = {
@@ -152,38 +154,64 @@ def render_letter(
     same bytes, so a re-run can recognise a letter it has already produced. Any problem with
     the template is a one-line ScrutinyError naming the template.
     """
+    data = _render_bytes(
+        template,
+        context.template_data(),
+        TEMPLATE_VARIABLES,
+        lambda docx_template: _set_properties(docx_template, context, created),
+    )
+    write_bytes_atomic(out_path, data)
+    return RenderedDocument(path=out_path, sha256=hashlib.sha256(data).hexdigest())
+
+
+def render_template_data(
+    template: Path, data: Mapping[str, Any], variables: Mapping[str, str], out_path: Path
+) -> RenderedDocument:
+    """Render any checked template (e.g. an agenda-pack sheet) with plain ``data`` into
+    ``out_path``, under the same rules as a letter: ``variables`` is what it may use."""
+    rendered = _render_bytes(template, data, variables, None)
+    write_bytes_atomic(out_path, rendered)
+    return RenderedDocument(path=out_path, sha256=hashlib.sha256(rendered).hexdigest())
+
+
+def _render_bytes(
+    template: Path,
+    data: Mapping[str, Any],
+    variables: Mapping[str, str],
+    before_save: Callable[[DocxTemplate], None] | None,
+) -> bytes:
     name = template.name
     env = make_jinja_env()
     docx_template = open_template(template)
-    analysis = analyse_template(docx_template, name, env)
+    analysis = analyse_template(docx_template, name, env, variables)
     if analysis.problems:
         more = len(analysis.problems) - 1
         extra = f" (and {more} more; run `scrutiny templates check {template}`)" if more else ""
         raise ScrutinyError(f"template {name}: {analysis.problems[0]}{extra}")
     try:
-        docx_template.render(context.template_data(), jinja_env=env)
+        docx_template.render(dict(data), jinja_env=env)
     except Exception as exc:  # the template is user input: every failure is the user's to fix
         raise _render_failure(name, docx_template, exc) from exc
-    _set_properties(docx_template, context, created)
+    if before_save is not None:
+        before_save(docx_template)
 
     buffer = io.BytesIO()
     try:
         docx_template.save(buffer)
-        data = normalise_docx(buffer.getvalue())
-        Document(io.BytesIO(data))  # the result must open again
+        rendered = normalise_docx(buffer.getvalue())
+        Document(io.BytesIO(rendered))  # the result must open again
     except Exception as exc:
         raise ScrutinyError(
             f"template {name}: rendering produced a broken document ({type(exc).__name__}: {exc})"
         ) from exc
-    leftovers = find_leftover_tags(data)
+    leftovers = find_leftover_tags(rendered)
     if leftovers:
         raise ScrutinyError(
-            f"template {name}: the rendered letter still contains a template tag in "
+            f"template {name}: the rendered document still contains a template tag in "
             f"{leftovers[0]}; keep each tag inside one paragraph of the body, a header, a "
             "footer or a footnote"
         )
-    write_bytes_atomic(out_path, data)
-    return RenderedDocument(path=out_path, sha256=hashlib.sha256(data).hexdigest())
+    return rendered
 
 
 def letter_path(
@@ -218,5 +246,6 @@ __all__ = [
     "letter_title",
     "make_jinja_env",
     "render_letter",
+    "render_template_data",
     "safe_slug",
 ]

@@ -9,6 +9,7 @@ Both the renderer and the template checker use this module.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,11 @@ _FOOTNOTES_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingm
 _RENDERED_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
 _XML_TAG = re.compile(r"<[^>]+>")
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_GROUPS = frozenset(name.rsplit(".", 1)[0] for name in TEMPLATE_VARIABLES if "." in name)
+
+
+def _groups(variables: Mapping[str, str]) -> frozenset[str]:
+    """The variables that hold named fields (``addressee`` for ``addressee.name``)."""
+    return frozenset(name.rsplit(".", 1)[0] for name in variables if "." in name)
 
 
 @dataclass(frozen=True)
@@ -241,7 +246,9 @@ def _used_paths(ast: nodes.Template, context_names: set[str]) -> list[tuple[str,
     return found
 
 
-def _known_prefix(path: str) -> tuple[str, str | None]:
+def _known_prefix(
+    path: str, variables: Mapping[str, str], groups: frozenset[str]
+) -> tuple[str, str | None]:
     """Split a used path into its known variable and the first unknown name, if any.
 
     Walking stops at a plain value (a string, number or list): what follows is a method of
@@ -249,20 +256,30 @@ def _known_prefix(path: str) -> tuple[str, str | None]:
     """
     parts = path.split(".")
     known = parts[0]
-    if known not in TEMPLATE_VARIABLES:
+    if known not in variables:
         return "", known
     for name in parts[1:]:
-        if known not in _GROUPS:
+        if known not in groups:
             break
         candidate = f"{known}.{name}"
-        if candidate not in TEMPLATE_VARIABLES:
+        if candidate not in variables:
             return known, candidate
         known = candidate
     return known, None
 
 
-def analyse_template(template: DocxTemplate, name: str, env: Environment) -> TemplateAnalysis:
-    """Syntax errors, unknown variables and sandbox violations, one line each."""
+def analyse_template(
+    template: DocxTemplate,
+    name: str,
+    env: Environment,
+    allowed: Mapping[str, str] = TEMPLATE_VARIABLES,
+) -> TemplateAnalysis:
+    """Syntax errors, unknown variables and sandbox violations, one line each.
+
+    ``allowed`` (dotted name -> description) is what the template may use: the letter
+    variables by default; the agenda-pack templates pass their own.
+    """
+    groups = _groups(allowed)
     problems: list[str] = []
     variables: set[str] = set()
     for part in template_parts(template, name):
@@ -294,7 +311,7 @@ def analyse_template(template: DocxTemplate, name: str, env: Environment) -> Tem
         context_names = set(meta.find_undeclared_variables(ast)) - set(env.globals)
         reported: set[str] = set()
         for path, lineno in _used_paths(ast, context_names):
-            known, unknown = _known_prefix(path)
+            known, unknown = _known_prefix(path, allowed, groups)
             if known:
                 variables.add(known)
             if unknown is not None and not unknown.split(".")[-1].startswith("_"):

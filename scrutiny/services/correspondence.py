@@ -244,9 +244,11 @@ def deliver_document(workspace: Workspace, document_id: int) -> Delivered | None
     try:
         receipt = _transport(workspace).deliver(message)
     except BaseException:
-        with workspace.session() as session:  # release the claim so a retry can send it
+        with workspace.session() as session:  # release our claim (only ours) so a retry can send it
             session.exec(  # type: ignore[call-overload]
-                update(models.Document).where(col(models.Document.id) == document_id).values(delivery="")
+                update(models.Document)
+                .where(col(models.Document.id) == document_id, col(models.Document.delivery) == token)
+                .values(delivery="")
             )
         raise
     with workspace.session() as session:

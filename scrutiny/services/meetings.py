@@ -100,6 +100,10 @@ def _upsert(session: Session, workspace: Workspace, event: ImportedMeeting, resu
     local_start = event.start.astimezone(LONDON)
     local_end = event.end.astimezone(LONDON) if event.end and not event.all_day else None
     meeting = session.exec(select(models.Meeting).where(models.Meeting.ics_uid == event.uid)).first()
+    own = _own_export(session, workspace, event.uid) if meeting is None else None
+    if own is not None:
+        _update_from_own_export(session, workspace, own, event, local_start, local_end, result)
+        return
     if meeting is None:
         # The first import of the council's calendar adopts the meeting configured for that day.
         meeting = session.exec(
@@ -129,7 +133,15 @@ def _upsert(session: Session, workspace: Workspace, event: ImportedMeeting, resu
     meeting.end_time = local_end.time().replace(tzinfo=None) if local_end else None
     meeting.venue, meeting.cancelled, meeting.ics_uid, meeting.source = event.venue, event.cancelled, event.uid, "ics"
     session.add(meeting)
-    if newly_cancelled:
+    _record_change(session, workspace, meeting, result, cancelled=newly_cancelled, moved=moved, changed=changed)
+
+
+def _record_change(
+    session: Session, workspace: Workspace, meeting: models.Meeting, result: ImportResult,
+    *, cancelled: bool, moved: bool, changed: bool,
+) -> None:
+    """Count the change, and flag what it means for the meeting's items and requests."""
+    if cancelled:
         result.cancelled.append(meeting.id)
         for item in session.exec(select(models.AgendaItem).where(models.AgendaItem.meeting_id == meeting.id)):
             item.needs_replanning = True
@@ -141,6 +153,41 @@ def _upsert(session: Session, workspace: Workspace, event: ImportedMeeting, resu
         result.updated.append(meeting.id)
     else:
         result.unchanged.append(meeting.id)
+
+
+def _own_export(session: Session, workspace: Workspace, uid: str) -> models.Meeting | None:
+    """The meeting behind a UID that 'scrutiny calendar export' wrote (meeting-<id>@<uid_domain>)."""
+    prefix, suffix = "meeting-", f"@{workspace.config.committee.uid_domain}"
+    if not (uid.startswith(prefix) and uid.endswith(suffix)):
+        return None
+    return session.get(models.Meeting, uid[len(prefix) : -len(suffix)])
+
+
+def _update_from_own_export(
+    session: Session, workspace: Workspace, meeting: models.Meeting, event: ImportedMeeting,
+    local_start: dt.datetime, local_end: dt.datetime | None, result: ImportResult,
+) -> None:
+    """Our own export read back: the same meeting, by ID. It does not take the meeting's UID,
+    so the council's calendar still adopts or updates it later; what an officer changed in a
+    calendar client (date, time, venue, cancellation) is applied like any other import."""
+    start_time = local_start.time().replace(tzinfo=None)
+    default_end = dt.datetime.combine(local_start.date(), start_time) + dt.timedelta(
+        minutes=workspace.config.committee.meeting_minutes
+    )
+    end_time = meeting.end_time
+    if local_end is not None and local_end.replace(tzinfo=None) != default_end:
+        end_time = local_end.time().replace(tzinfo=None)
+    moved = meeting.date != local_start.date()
+    newly_cancelled = event.cancelled and not meeting.cancelled
+    changed = (
+        moved or meeting.start_time != start_time or meeting.end_time != end_time
+        or meeting.venue != event.venue or meeting.cancelled != event.cancelled
+    )
+    if changed:  # write nothing when nothing changed
+        meeting.date, meeting.start_time, meeting.end_time = local_start.date(), start_time, end_time
+        meeting.venue, meeting.cancelled = event.venue, event.cancelled
+        session.add(meeting)
+    _record_change(session, workspace, meeting, result, cancelled=newly_cancelled, moved=moved, changed=changed)
 
 
 def _retime_requests(session: Session, workspace: Workspace, meeting: models.Meeting) -> list[str]:

@@ -58,6 +58,7 @@ def plan_annual_updates(session: Session, workspace: Workspace, as_of: dt.date) 
         planner.Commitment(
             key=c.key, title=c.title, theme=c.theme, last_taken=effective_last_taken(session, c, as_of),
             interval_months=c.interval_months, pinned_meeting_id=c.pinned_meeting_id,
+            earliest_months_before_due=workspace.config.committee.earliest_months_before_due,
         )
         for c in commitments
         if c.key not in locked
@@ -160,6 +161,15 @@ def _sync_requests(
 ) -> None:
     """One request per respondent for the item's meeting; planned ones follow the item when it moves."""
     if item.meeting_id is None:
+        # Nothing has been sent for a planned request, so it goes with the placement (it
+        # would otherwise still show as due for a cancelled meeting); it is made again,
+        # with the same ID, when the item is placed. Issued ones stay for an officer.
+        for request in session.exec(
+            select(models.Request).where(
+                models.Request.agenda_item_id == item.id, models.Request.status == RequestStatus.PLANNED
+            )
+        ):
+            session.delete(request)
         return
     meeting = session.get(models.Meeting, item.meeting_id)
     assert meeting is not None

@@ -1,5 +1,5 @@
 """One module per command; each registers its parser and handler."""
 
-from scrutiny.cli.commands import init, letters, meetings, pack, plan, remind, responses, run, timetable
+from scrutiny.cli.commands import calendar, init, letters, meetings, pack, plan, programme, remind, responses, run, templates, timetable
 
-COMMANDS = [init, meetings, timetable, plan, letters, responses, remind, pack, run]
+COMMANDS = [init, meetings, timetable, calendar, plan, programme, letters, responses, remind, pack, run, templates]
