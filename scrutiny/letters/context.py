@@ -236,7 +236,7 @@ TEMPLATE_VARIABLES: dict[str, str] = _template_variables()
 """Dotted variable name -> description, for every value a template may use."""
 
 def template_variables_markdown() -> str:
-    """The Markdown table of template variables pasted into docs/letters.md."""
+    """The Markdown table of template variables pasted into the README."""
     rows = ["| Variable | Meaning |", "| --- | --- |"]
     for name, description in TEMPLATE_VARIABLES.items():
         cell = description.replace("|", "\\|")
