@@ -11,14 +11,15 @@ twice in a row, and the stamp only moves forward as the year's work goes on.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from scrutiny.documents.atomic import write_bytes_atomic
 from scrutiny.errors import ScrutinyError
-from scrutiny.files import write_bytes_atomically
 from scrutiny.ics_export import DEADLINE_KINDS, ExportMeeting, build_calendar
 from scrutiny.workspace import LONDON, Workspace
 from state import models
@@ -94,7 +95,8 @@ def export_calendar(session: Session, workspace: Workspace, path: Path, *, deadl
         generated_at=stamp,
     )
     try:
-        digest = write_bytes_atomically(path, data)
+        write_bytes_atomic(path, data)
+        digest = hashlib.sha256(data).hexdigest()
     except OSError as exc:
         raise ScrutinyError(f"{path}: cannot write the calendar ({exc.strerror or type(exc).__name__})") from None
     return CalendarExport(

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from scrutiny.delivery import OutboxDelivery, SmtpDelivery, build_letter_email, build_meeting_invitation
+from scrutiny.documents.atomic import file_sha256
 from scrutiny.documents.pdf import convert_to_pdf, libreoffice_available
 from scrutiny.errors import ScrutinyError
 from scrutiny.letters.context import LetterKind
@@ -194,13 +195,11 @@ def ensure_pdf(workspace: Workspace, document_id: int) -> str | None:
     made = convert_to_pdf(docx, docx.parent)
     if made is None:
         return None
-    from scrutiny.files import sha256_of
-
     with workspace.session() as session:
         if session.exec(select(models.Document).where(models.Document.path == str(made))).first() is None:
             session.add(
                 models.Document(
-                    kind=f"{document.kind}-pdf", path=str(made), sha256=sha256_of(made), request_id=document.request_id,
+                    kind=f"{document.kind}-pdf", path=str(made), sha256=file_sha256(made), request_id=document.request_id,
                     meeting_id=document.meeting_id, version=document.version,
                 )
             )

@@ -16,6 +16,7 @@ from scrutiny.letters.context import (
     Recommendation,
     Review,
 )
+from scrutiny.services.planning import effective_last_taken
 from scrutiny.workspace import Workspace
 from state import models
 
@@ -48,7 +49,7 @@ def build_letter_context(
     assert recommendation is not None
     chair = next(m for m in workspace.config.members if m.name == info.chair)
 
-    last_heard = _last_heard(session, commitment, meeting.date)
+    last_heard = effective_last_taken(session, commitment, meeting.date)
     return LetterContext(
         kind=kind,
         letterhead=Letterhead(
@@ -77,19 +78,6 @@ def build_letter_context(
         cc=_cc(session, workspace, commitment, request, kind, chair.name),
         days_overdue=(as_of - request.due_date).days if kind in ("overdue", "escalation") else None,
     )
-
-
-def _last_heard(session: Session, commitment: models.Commitment, before: dt.date) -> dt.date | None:
-    held = session.exec(
-        select(models.Meeting.date)
-        .join(models.AgendaItem, col(models.AgendaItem.meeting_id) == col(models.Meeting.id))
-        .where(
-            models.AgendaItem.commitment_key == commitment.key,
-            col(models.Meeting.date) < before,
-            col(models.Meeting.cancelled).is_(False),
-        )
-    ).all()
-    return max([commitment.last_taken, *held])
 
 
 def _context_paragraphs(

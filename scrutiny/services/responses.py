@@ -11,7 +11,7 @@ from docx import Document as open_docx
 from sqlmodel import Session, col, select
 
 from scrutiny.errors import ScrutinyError
-from scrutiny.files import sha256_of, write_bytes_atomically
+from scrutiny.documents.atomic import file_sha256, write_bytes_atomic
 from state import models
 from state.models import OPEN_STATUSES, RequestStatus
 
@@ -93,7 +93,7 @@ def record_response(
     if request.status == RequestStatus.WITHDRAWN:
         raise ScrutinyError(f"request {request_id} was withdrawn: nothing to record against it")
     validate_response_document(source)
-    digest = sha256_of(source)
+    digest = file_sha256(source)
     duplicate = session.exec(
         select(models.Response).where(models.Response.request_id == request_id, models.Response.sha256 == digest)
     ).first()
@@ -101,7 +101,7 @@ def record_response(
         return RecordedResponse(request_id, duplicate.path, digest, request.status, already_recorded=True)
 
     target = responses_dir / request.meeting_id / f"{request_id}-{digest[:12]}{source.suffix.lower()}"
-    write_bytes_atomically(target, source.read_bytes())
+    write_bytes_atomic(target, source.read_bytes())
     session.add(
         models.Response(
             request_id=request_id, path=str(target), sha256=digest, original_name=source.name, received_on=received_on

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from scrutiny.cli.commands._common import Subparsers
 from scrutiny.config import load_committee_config
-from scrutiny.files import write_bytes_atomically
+from scrutiny.documents.atomic import write_bytes_atomic
 from scrutiny.services.sync import sync_config
 from scrutiny.settings import get_settings
 from scrutiny.workspace import load_workspace
@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> str:
     settings = get_settings()
     if args.config is not None:
         load_committee_config(args.config)  # refuse a bad file before anything changes
-        write_bytes_atomically(settings.installed_config, args.config.read_bytes())
+        write_bytes_atomic(settings.installed_config, args.config.read_bytes())
     revision = upgrade_schema(settings.effective_database_url)
     workspace = load_workspace()
     with workspace.session() as session:
