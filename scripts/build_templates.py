@@ -16,7 +16,7 @@ import argparse
 import io
 import sys
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from docx import Document
@@ -35,7 +35,7 @@ from scrutiny.documents.docx_zip import normalise_docx  # noqa: E402
 
 FONT = "Arial"
 BLACK = RGBColor(0, 0, 0)
-BUILT = datetime(2025, 1, 1, tzinfo=timezone.utc)  # fixed, so a rebuild gives the same bytes
+BUILT = datetime(2025, 1, 1, tzinfo=UTC)  # fixed, so a rebuild gives the same bytes
 ADDRESS = "Letter Address"
 SIGNATURE = "Letter Signature"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event, Timezone
 
@@ -115,7 +115,7 @@ def build_calendar(
     _check_identifier(uid_domain, "uid_domain")
     if generated_at.tzinfo is None or generated_at.utcoffset() is None:
         raise ScrutinyError("calendar export: generated_at has no timezone")
-    stamp = generated_at.astimezone(timezone.utc).replace(microsecond=0)
+    stamp = generated_at.astimezone(UTC).replace(microsecond=0)
     ordered = _validated(meetings)
 
     calendar = Calendar()
@@ -163,7 +163,7 @@ def _validated(meetings: Sequence[ExportMeeting]) -> list[ExportMeeting]:
                 raise ScrutinyError(f"{name}: {field_name} has no timezone")
         if meeting.end < meeting.start:  # aware datetimes in different zones compare in UTC
             raise ScrutinyError(f"{name}: ends before it starts")
-    return sorted(meetings, key=lambda m: (m.start.astimezone(timezone.utc), m.meeting_id))
+    return sorted(meetings, key=lambda m: (m.start.astimezone(UTC), m.meeting_id))
 
 
 def _check_identifier(value: str, what: str) -> None:

@@ -12,7 +12,7 @@ import warnings
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -198,7 +198,7 @@ def _extract(
                 )
             first_index_of_uid[meeting.uid] = index
             meetings.append(meeting)
-    meetings.sort(key=lambda m: (m.start.astimezone(timezone.utc), m.uid))
+    meetings.sort(key=lambda m: (m.start.astimezone(UTC), m.uid))
     return IcsImportResult(meetings=meetings, skipped=len(reasons), skipped_reasons=reasons)
 
 
@@ -265,7 +265,7 @@ def _end(event: Component, start: datetime, timezones: _TimezoneResolver) -> dat
         end = (start + duration).astimezone(LONDON)
     # Compare in UTC: within one zone Python compares wall times and ignores the fold, so an
     # end in the repeated hour after the autumn clock change would look earlier than it is.
-    if end.astimezone(timezone.utc) < start.astimezone(timezone.utc):
+    if end.astimezone(UTC) < start.astimezone(UTC):
         raise _EventProblem(
             f"ends ({end:%Y-%m-%d %H:%M}) before it starts ({start:%Y-%m-%d %H:%M})"
         )

@@ -114,8 +114,8 @@ def test_bad_environment(
 def test_bad_response_documents(
     sqlite_home: Path, capsys: pytest.CaptureFixture[str], content: bytes, name: str, expected: str
 ) -> None:
-    from scrutiny.services.responses import validate_response_document
     from scrutiny.errors import ScrutinyError
+    from scrutiny.services.responses import validate_response_document
 
     path = sqlite_home.parent / name
     path.write_bytes(content)

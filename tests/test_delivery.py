@@ -5,7 +5,7 @@ from __future__ import annotations
 import email
 import socket
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import getaddresses
@@ -30,7 +30,7 @@ from scrutiny.letters.render import render_letter
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-SENT_AT = datetime(2025, 10, 10, 9, 30, tzinfo=timezone.utc)
+SENT_AT = datetime(2025, 10, 10, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -101,7 +101,7 @@ def test_message_carries_letter_pdf_and_invitation(tmp_path: Path, letter: Path)
 
 def test_message_id_is_deterministic_per_seed(letter: Path) -> None:
     first = _message([letter])
-    again = _message([letter], sent_at=datetime(2025, 10, 11, tzinfo=timezone.utc))
+    again = _message([letter], sent_at=datetime(2025, 10, 11, tzinfo=UTC))
     other = _message([letter], message_id_seed="request-15-v2")
     assert first["Message-ID"] == again["Message-ID"] == message_id_for("request-15-v1")
     assert other["Message-ID"] != first["Message-ID"]
@@ -149,8 +149,8 @@ def test_invitation_is_a_london_meeting_request() -> None:
 
 def test_invitation_in_summer_uses_bst_and_converts_other_zones() -> None:
     summer = Calendar.from_ical(_invitation(
-        start=datetime(2025, 6, 23, 18, 0, tzinfo=timezone.utc),
-        end=datetime(2025, 6, 23, 20, 0, tzinfo=timezone.utc),
+        start=datetime(2025, 6, 23, 18, 0, tzinfo=UTC),
+        end=datetime(2025, 6, 23, 20, 0, tzinfo=UTC),
     ))
     [event] = summer.walk("VEVENT")
     start = event.decoded("DTSTART")

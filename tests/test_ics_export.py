@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,7 @@ from scrutiny.ics_import import parse_meetings_ics
 LONDON = ZoneInfo("Europe/London")
 COMMITTEE = "Living in Hackney Scrutiny Commission"
 DOMAIN = "scrutiny.hackney.example"
-GENERATED = datetime(2024, 9, 2, 8, 30, tzinfo=timezone.utc)
+GENERATED = datetime(2024, 9, 2, 8, 30, tzinfo=UTC)
 
 
 def meetings() -> list[ExportMeeting]:
@@ -46,8 +46,8 @@ def meetings() -> list[ExportMeeting]:
         ),
         ExportMeeting(  # given in UTC: 18:00Z in July is 19:00 London
             meeting_id="lih-2025-07-07",
-            start=datetime(2025, 7, 7, 18, 0, tzinfo=timezone.utc),
-            end=datetime(2025, 7, 7, 20, 30, tzinfo=timezone.utc),
+            start=datetime(2025, 7, 7, 18, 0, tzinfo=UTC),
+            end=datetime(2025, 7, 7, 20, 30, tzinfo=UTC),
             venue="Committee Room 102, Hackney Town Hall",
             title="Stop and search annual update",
             agenda_items=["Stop and search: annual update (Recommendation 15)"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scrutiny.errors import ScrutinyError
-from scrutiny.ics_import import ImportedMeeting, IcsImportResult, parse_meetings_ics
+from scrutiny.ics_import import IcsImportResult, ImportedMeeting, parse_meetings_ics
 
 DATA = Path(__file__).parent / "data" / "ics"
 GOOD = DATA / "good"
@@ -141,7 +141,7 @@ def test_utc_times_convert_to_london_on_both_sides_of_dst() -> None:
     by_uid = {m.uid: m for m in parse(GOOD / "utc.ics").meetings}
     summer = by_uid["booking-88231@rooms.example.org"]  # stored as 18:00Z
     assert (summer.start.hour, summer.start.utcoffset()) == (19, timedelta(hours=1))
-    assert summer.start == datetime(2024, 7, 8, 18, 0, tzinfo=timezone.utc)
+    assert summer.start == datetime(2024, 7, 8, 18, 0, tzinfo=UTC)
     winter = by_uid["booking-90114@rooms.example.org"]  # stored as 19:00Z
     assert (winter.start.hour, winter.start.utcoffset()) == (19, timedelta(0))
 
@@ -152,7 +152,7 @@ def test_end_in_repeated_autumn_hour_is_not_before_start() -> None:
         "booking-90210@rooms.example.org"
     ]
     assert meeting.end is not None
-    assert meeting.end - meeting.start.astimezone(timezone.utc) == timedelta(minutes=30)
+    assert meeting.end - meeting.start.astimezone(UTC) == timedelta(minutes=30)
     assert meeting.start.utcoffset() == timedelta(hours=1)
     assert meeting.end.utcoffset() == timedelta(0)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,8 +15,8 @@ from tests.khal_helpers import Khal, calendar_files, khal_executable, make_khal
 LONDON = ZoneInfo("Europe/London")
 COMMITTEE = "Living in Hackney Scrutiny Commission"
 DOMAIN = "scrutiny.hackney.example"
-FIRST_EXPORT = datetime(2024, 9, 1, tzinfo=timezone.utc)
-SECOND_EXPORT = datetime(2024, 10, 1, tzinfo=timezone.utc)
+FIRST_EXPORT = datetime(2024, 9, 1, tzinfo=UTC)
+SECOND_EXPORT = datetime(2024, 10, 1, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +45,8 @@ def meetings() -> list[ExportMeeting]:
         ),
         ExportMeeting(
             meeting_id="lih-2025-07-07",
-            start=datetime(2025, 7, 7, 18, 0, tzinfo=timezone.utc),  # 19:00 BST
-            end=datetime(2025, 7, 7, 20, 0, tzinfo=timezone.utc),
+            start=datetime(2025, 7, 7, 18, 0, tzinfo=UTC),  # 19:00 BST
+            end=datetime(2025, 7, 7, 20, 0, tzinfo=UTC),
             venue="Committee Room 102, Hackney Town Hall",
             title=COMMITTEE,
             agenda_items=["Stop and search: annual update"],

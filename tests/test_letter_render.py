@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import docx
@@ -36,7 +36,7 @@ TEMPLATE_FOR: dict[LetterKind, str] = {
     "overdue": "overdue_notice.docx",
     "escalation": "escalation.docx",
 }
-CREATED = datetime(2025, 10, 10, 9, 0, tzinfo=timezone.utc)
+CREATED = datetime(2025, 10, 10, 9, 0, tzinfo=UTC)
 
 
 def _with(context: LetterContext, **changes: object) -> LetterContext:

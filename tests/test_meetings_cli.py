@@ -45,7 +45,7 @@ def council_ics(
         lines += [
             "BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20260501T070000Z",
             f"DTSTART;TZID=Europe/London:{start}",
-            f"DURATION:PT3H", f"SUMMARY:{summary}", f"LOCATION:{location}",
+            "DURATION:PT3H", f"SUMMARY:{summary}", f"LOCATION:{location}",
             f"STATUS:{'CANCELLED' if uid in cancelled else 'CONFIRMED'}", "END:VEVENT",
         ]
     lines.append("END:VCALENDAR")

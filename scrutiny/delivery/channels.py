@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from scrutiny.documents.atomic import write_bytes_atomic
-from scrutiny.errors import ScrutinyError
 from scrutiny.documents.naming import safe_slug
+from scrutiny.errors import ScrutinyError
 
 
 @dataclass(frozen=True)

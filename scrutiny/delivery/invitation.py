@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress
@@ -21,14 +21,14 @@ def _london_timezone() -> Timezone:
     summer = TimezoneDaylight()
     summer.add("tzname", "BST")
     summer.add("dtstart", datetime(1981, 3, 29, 1, 0))
-    summer.add("tzoffsetfrom", datetime(2000, 1, 1, tzinfo=timezone.utc).utcoffset())
+    summer.add("tzoffsetfrom", datetime(2000, 1, 1, tzinfo=UTC).utcoffset())
     summer.add("tzoffsetto", datetime(2000, 7, 1, tzinfo=LONDON).utcoffset())
     summer.add("rrule", {"freq": "yearly", "bymonth": 3, "byday": "-1su"})
     winter = TimezoneStandard()
     winter.add("tzname", "GMT")
     winter.add("dtstart", datetime(1996, 10, 27, 2, 0))
     winter.add("tzoffsetfrom", datetime(2000, 7, 1, tzinfo=LONDON).utcoffset())
-    winter.add("tzoffsetto", datetime(2000, 1, 1, tzinfo=timezone.utc).utcoffset())
+    winter.add("tzoffsetto", datetime(2000, 1, 1, tzinfo=UTC).utcoffset())
     winter.add("rrule", {"freq": "yearly", "bymonth": 10, "byday": "-1su"})
     zone.add_component(summer)
     zone.add_component(winter)
@@ -74,7 +74,7 @@ def build_meeting_invitation(
 
     event = Event()
     event.add("uid", uid)
-    event.add("dtstamp", _in_london(stamp or datetime.now(timezone.utc)).astimezone(timezone.utc))
+    event.add("dtstamp", _in_london(stamp or datetime.now(UTC)).astimezone(UTC))
     event.add("dtstart", start_local)
     event.add("dtend", end_local)
     event.add("summary", header_text("invitation summary", summary))

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
 from scrutiny.delivery.addresses import header_text, mailbox
-from scrutiny.errors import ScrutinyError
 from scrutiny.documents.naming import safe_slug
+from scrutiny.errors import ScrutinyError
 
 MESSAGE_ID_DOMAIN = "scrutiny.hackney.example"
 
@@ -72,7 +72,7 @@ def build_letter_email(
     if reply_to:
         message["Reply-To"] = mailbox("reply-to", reply_to)
     message["Subject"] = header_text("subject", subject)
-    message["Date"] = format_datetime(sent_at or datetime.now(timezone.utc))
+    message["Date"] = format_datetime(sent_at or datetime.now(UTC))
     message["Message-ID"] = message_id_for(message_id_seed)
     message.set_content(body_text)
 

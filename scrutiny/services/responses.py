@@ -10,8 +10,8 @@ from pathlib import Path
 from docx import Document as open_docx
 from sqlmodel import Session, col, select
 
-from scrutiny.errors import ScrutinyError
 from scrutiny.documents.atomic import file_sha256, write_bytes_atomic
+from scrutiny.errors import ScrutinyError
 from state import models
 from state.models import OPEN_STATUSES, RequestStatus
 

@@ -1,5 +1,18 @@
 """One module per command; each registers its parser and handler."""
 
-from scrutiny.cli.commands import calendar, init, letters, meetings, pack, plan, programme, remind, responses, run, templates, timetable
+from scrutiny.cli.commands import (
+    calendar,
+    init,
+    letters,
+    meetings,
+    pack,
+    plan,
+    programme,
+    remind,
+    responses,
+    run,
+    templates,
+    timetable,
+)
 
 COMMANDS = [init, meetings, timetable, calendar, plan, programme, letters, responses, remind, pack, run, templates]
