@@ -108,3 +108,17 @@ def test_recording_the_same_response_twice_changes_nothing(
     again = run_cli(capsys, "responses", "record", "R16-2-mopac", str(path), "--received", "2027-01-06")
     assert again.code == 0 and "already recorded" in again.out
     assert state_counts(sqlite_home) == before
+
+
+def test_a_withdrawn_request_is_not_chased(
+    sqlite_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCRUTINY_PDF", "false")
+    assert run_cli(capsys, "run", "--as-of", "2026-11-21").code == 0
+    withdrawn = run_cli(capsys, "responses", "withdraw", "R15-1-young-peoples-ssmg")
+    assert withdrawn.code == 0 and "withdrawn" in withdrawn.out
+    assert "6 chaser(s)" in run_cli(capsys, "remind", "--as-of", "2027-01-04").out
+    assert _statuses(capsys, "2027-01-04")["R15-1-young-peoples-ssmg"] == "withdrawn"
+    _respond(capsys, sqlite_home, "R16-2-mopac", "2027-01-05")
+    refused = run_cli(capsys, "responses", "withdraw", "R16-2-mopac")
+    assert refused.code == 2 and "already has a response" in refused.err

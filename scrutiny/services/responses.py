@@ -117,6 +117,16 @@ def record_response(
     return RecordedResponse(request_id, str(target), digest, request.status, already_recorded=False)
 
 
+def withdraw_request(session: Session, request_id: str) -> models.Request:
+    """An officer stops a request (the item was dropped, or the body will not respond): no more chasers."""
+    request = get_request(session, request_id)
+    if request.status in (RequestStatus.RECEIVED, RequestStatus.RECEIVED_LATE):
+        raise ScrutinyError(f"request {request_id} already has a response ({request.status}): nothing to withdraw")
+    request.status = RequestStatus.WITHDRAWN
+    session.add(request)
+    return request
+
+
 def validate_response_document(path: Path) -> None:
     """A response must be a readable Word document; anything else is refused before it is copied."""
     if not path.exists():

@@ -1,4 +1,4 @@
-"""scrutiny responses due [--as-of DATE] [--meeting ID] [--json] | responses record REQUEST_ID FILE [--received DATE]"""
+"""scrutiny responses due | record REQUEST_ID FILE | withdraw REQUEST_ID"""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from scrutiny.cli.commands._common import Subparsers, add_as_of, add_json, as_of
 from scrutiny.cli.output import as_json, table
-from scrutiny.services.responses import get_request, responses_due, validate_response_document
+from scrutiny.services.responses import get_request, responses_due, validate_response_document, withdraw_request
 from scrutiny.workspace import open_workspace, parse_date, today_in_london
 
 
@@ -24,6 +24,9 @@ def register(commands: Subparsers) -> None:
     record.add_argument("file", type=Path, metavar="FILE")
     record.add_argument("--received", metavar="DATE", help="the day it arrived (default today)")
     record.set_defaults(handler=run_record)
+    withdraw = actions.add_parser("withdraw", help="stop a request: it gets no more chasers")
+    withdraw.add_argument("request_id", metavar="REQUEST_ID")
+    withdraw.set_defaults(handler=run_withdraw)
 
 
 def run_due(args: argparse.Namespace) -> str:
@@ -47,3 +50,10 @@ def run_record(args: argparse.Namespace) -> str:
     if recorded.already_recorded:
         return f"{args.request_id}: this file was already recorded ({recorded.path}); nothing changed."
     return f"{args.request_id}: response recorded as {recorded.status} ({recorded.path})."
+
+
+def run_withdraw(args: argparse.Namespace) -> str:
+    workspace = open_workspace()
+    with workspace.session() as session:
+        request = withdraw_request(session, args.request_id)
+    return f"{request.id}: withdrawn; no more reminders or overdue notices will be sent for it."
