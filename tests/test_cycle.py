@@ -67,3 +67,20 @@ def test_run_in_an_empty_home_places_items_writes_letters_and_lists_responses(
     assert len(packs) == 1
     front = _docx_text(packs[0])
     assert "to follow" in front.lower() and "Stop and search annual update" in front
+
+
+def test_a_new_contact_gets_the_letter_and_old_letters_keep_theirs(
+    sqlite_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.factories import bundled_config_data, write_config
+
+    monkeypatch.setenv("SCRUTINY_PDF", "false")
+    assert run_cli(capsys, "plan", "--as-of", "2026-11-01").code == 0  # planned, window not yet open
+    data = bundled_config_data()
+    mopac = next(o for o in data["organisations"] if o["id"] == "mopac")
+    mopac["contact"] = {"name": "Jo Bloggs", "role": "Head of Oversight", "email": "jo.bloggs@mopac.example"}
+    config = write_config(sqlite_home.parent / "committee.yaml", data)
+    assert run_cli(capsys, "init", "--config", str(config)).code == 0
+    assert run_cli(capsys, "letters", "--as-of", "2026-11-21").code == 0
+    letter = _docx_text(sqlite_home / "letters" / "2027-01-25" / "r15-1-mopac-request-v1.docx")
+    assert "Dear Jo Bloggs" in letter and "Natasha Plummer" not in letter.split("Dear")[0]

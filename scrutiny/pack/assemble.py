@@ -70,7 +70,7 @@ def pack_stem(spec: PackSpec) -> str:
     return f"{spec.meeting_date.isoformat()}-{kind}-v{spec.version}"
 
 
-def assemble_pack(spec: PackSpec, templates_dir: Path, out_dir: Path, *, pdf: bool = True) -> AssembledPack:
+def assemble_pack(spec: PackSpec, templates_dir: Path, out_dir: Path, *, with_pdf: bool = True) -> AssembledPack:
     """Write ``<date>-agenda-pack-v<N>.docx`` (and ``.pdf`` when LibreOffice is installed)
     into ``out_dir`` and return where, its SHA-256, item start pages and what is to follow."""
     _validate(spec, templates_dir)
@@ -78,7 +78,7 @@ def assemble_pack(spec: PackSpec, templates_dir: Path, out_dir: Path, *, pdf: bo
     stem = pack_stem(spec)
     docx_path, pdf_path = out_dir / f"{stem}.docx", out_dir / f"{stem}.pdf"
 
-    if not pdf or not libreoffice_available():
+    if not with_pdf or not libreoffice_available():
         data, _ = _compose(spec, templates_dir, {})
         write_bytes_atomic(docx_path, data)
         return AssembledPack(docx_path, None, hashlib.sha256(data).hexdigest(), {}, to_follow_lines(spec))

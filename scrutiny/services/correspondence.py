@@ -23,6 +23,7 @@ from scrutiny.errors import ScrutinyError
 from scrutiny.letters.context import LetterKind
 from scrutiny.letters.render import letter_path, render_letter
 from scrutiny.services.letter_context import build_letter_context, long_date
+from scrutiny.services.planning import current_contact
 from scrutiny.workspace import LONDON, Workspace
 from state import models
 from state.models import RequestStatus
@@ -93,6 +94,9 @@ def write_request_letter(workspace: Workspace, request_id: str, as_of: dt.date, 
         if claimed.rowcount != 1:
             return None
         if request.status == RequestStatus.PLANNED:
+            # Write to whoever is the contact today, not when the request was planned.
+            contact = current_contact(session, request.organisation_id)
+            request.contact_id = contact.id if contact else request.contact_id
             request.status, request.issued_on = RequestStatus.ISSUED, as_of
         request.letter_version = version
         request.due_date_changed = False

@@ -57,7 +57,7 @@ def assemble_meeting_pack(workspace: Workspace, meeting_id: str, as_of: dt.date)
         spec = _spec(session, workspace, meeting, items, version, supplementary_of=previous[-1].version if previous else None)
         out_dir = workspace.settings.packs_dir / meeting.date.isoformat()
         assembled = assemble_pack(
-            spec, workspace.settings.effective_templates_dir, out_dir, pdf=workspace.settings.pdf
+            spec, workspace.settings.effective_templates_dir, out_dir, with_pdf=workspace.settings.pdf
         )
         session.add(
             models.Pack(
@@ -101,7 +101,7 @@ def draft_pack(workspace: Workspace, meeting_id: str, as_of: dt.date) -> PackRes
         items, _ = _substantive_items(session, meeting, set())
         spec = _spec(session, workspace, meeting, items, 1, supplementary_of=None)
     out_dir = workspace.settings.packs_dir / meeting.date.isoformat() / "draft"
-    assembled = assemble_pack(spec, workspace.settings.effective_templates_dir, out_dir, pdf=workspace.settings.pdf)
+    assembled = assemble_pack(spec, workspace.settings.effective_templates_dir, out_dir, with_pdf=workspace.settings.pdf)
     return PackResult(
         meeting_id, 0, False, str(assembled.docx), str(assembled.pdf) if assembled.pdf else None,
         assembled.to_follow, True, spec.publication_date.isoformat(),
