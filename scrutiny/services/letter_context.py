@@ -69,7 +69,7 @@ def build_letter_context(
         first_update=item.first_update,
         last_heard=long_date(last_heard) if last_heard else None,
         request_date_text=long_date(request.issued_on) if request.issued_on and kind != "request" else None,
-        context_paragraphs=_context_paragraphs(workspace, commitment, recommendation, item, meeting, last_heard),
+        context_paragraphs=_context_paragraphs(commitment, item, meeting),
         requests=_requests(commitment, item),
         meeting=Meeting(date_text=weekday_date(meeting.date), time_text=clock(meeting.start_time), venue=meeting.venue),
         response_due_text=weekday_date(request.due_date),
@@ -80,23 +80,20 @@ def build_letter_context(
     )
 
 
-def _context_paragraphs(
-    workspace: Workspace,
-    commitment: models.Commitment,
-    recommendation: models.Recommendation,
-    item: models.AgendaItem,
-    meeting: models.Meeting,
-    last_heard: dt.date | None,
-) -> list[str]:
+def _context_paragraphs(commitment: models.Commitment, item: models.AgendaItem, meeting: models.Meeting) -> list[str]:
     paragraphs: list[str] = []  # the template itself quotes the recommendation
     if commitment.last_heard_summary:
         paragraphs.append(commitment.last_heard_summary.strip())
-    if last_heard is not None:
-        overdue = item.cycle_due_date is not None and item.cycle_due_date < meeting.date
-        timing = "The annual update is now overdue, and" if overdue else "The annual update is now due, and"
+    # The template thanks the reader for the last update; this says where the next one stands.
+    due = item.cycle_due_date
+    if due is not None and due < meeting.date:
         paragraphs.append(
-            f"The Commission last took this update on {long_date(last_heard)}. {timing} the Commission has "
-            f"placed it on the agenda of its meeting on {weekday_date(meeting.date)}."
+            f"Under the recommendation this update was due by {long_date(due)}. The Commission has placed it on "
+            f"the agenda of its meeting on {weekday_date(meeting.date)}."
+        )
+    else:
+        paragraphs.append(
+            f"The Commission has placed this update on the agenda of its meeting on {weekday_date(meeting.date)}."
         )
     if item.first_update:
         paragraphs.append(
