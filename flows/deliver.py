@@ -11,7 +11,9 @@ from scrutiny.workspace import Workspace, open_workspace
 
 @task(name="deliver-document", task_run_name="deliver-{document_id}")
 def deliver_task(document_id: int) -> str | None:
-    delivered = correspondence.deliver_document(open_workspace(), document_id)
+    workspace = open_workspace()
+    correspondence.ensure_pdf(workspace, document_id)  # a PDF that failed earlier is tried again
+    delivered = correspondence.deliver_document(workspace, document_id)
     return delivered.location if delivered else None
 
 

@@ -8,6 +8,7 @@ finds it taken. Delivery is a separate step, retried on its own, and claimed the
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ _STATUS_AFTER: dict[str, RequestStatus] = {
     "escalation": RequestStatus.ESCALATED,
 }
 STALE_DELIVERY_CLAIM = dt.timedelta(minutes=15)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,11 @@ def _render_and_record(
 
 
 def ensure_pdf(workspace: Workspace, document_id: int) -> str | None:
-    """The PDF beside a letter, made after the letter is safely recorded (slow; no lock held)."""
+    """The PDF beside a letter, made after the letter is safely recorded (slow; no lock held).
+
+    A failed conversion does not hold the letter back: the DOCX goes out, the failure is
+    logged, and the next delivery attempt tries the PDF again.
+    """
     if not workspace.settings.pdf or not libreoffice_available():
         return None
     with workspace.session() as session:
@@ -196,17 +202,24 @@ def ensure_pdf(workspace: Workspace, document_id: int) -> str | None:
         existing = session.exec(select(models.Document).where(models.Document.path == str(pdf_path))).first()
         if existing is not None and pdf_path.exists():
             return str(pdf_path)
-    made = convert_to_pdf(docx, docx.parent)
+    try:
+        made = convert_to_pdf(docx, docx.parent)
+    except ScrutinyError as exc:
+        log.warning("PDF of %s not made, the letter goes without it for now: %s", docx.name, exc)
+        return None
     if made is None:
         return None
-    with workspace.session() as session:
-        if session.exec(select(models.Document).where(models.Document.path == str(made))).first() is None:
-            session.add(
-                models.Document(
-                    kind=f"{document.kind}-pdf", path=str(made), sha256=file_sha256(made), request_id=document.request_id,
-                    meeting_id=document.meeting_id, version=document.version,
+    try:
+        with workspace.session() as session:
+            if session.exec(select(models.Document).where(models.Document.path == str(made))).first() is None:
+                session.add(
+                    models.Document(
+                        kind=f"{document.kind}-pdf", path=str(made), sha256=file_sha256(made),
+                        request_id=document.request_id, meeting_id=document.meeting_id, version=document.version,
+                    )
                 )
-            )
+    except IntegrityError:
+        pass  # another run converted and recorded the same letter at the same moment
     return str(made)
 
 
