@@ -35,15 +35,17 @@ _LOCKING_STATUSES = {s.value for s in RequestStatus} - {RequestStatus.PLANNED.va
 
 def effective_last_taken(session: Session, commitment: models.Commitment, as_of: dt.date) -> dt.date:
     """The configured date, or a later meeting (before as_of, not cancelled) that took the item."""
-    held = session.exec(
-        select(models.Meeting.date)
-        .join(models.AgendaItem, col(models.AgendaItem.meeting_id) == col(models.Meeting.id))
-        .where(
-            models.AgendaItem.commitment_key == commitment.key,
-            col(models.Meeting.date) < as_of,
-            col(models.Meeting.cancelled).is_(False),
+    held: list[dt.date] = list(
+        session.exec(
+            select(col(models.Meeting.date))
+            .join(models.AgendaItem, col(models.AgendaItem.meeting_id) == col(models.Meeting.id))
+            .where(
+                models.AgendaItem.commitment_key == commitment.key,
+                col(models.Meeting.date) < as_of,
+                col(models.Meeting.cancelled).is_(False),
+            )
         )
-    ).all()
+    )
     return max([commitment.last_taken, *held])
 
 
@@ -179,8 +181,8 @@ def _sync_requests(
         organisation = respondent_on(session, respondent, meeting.date)
         if organisation is None:
             continue
-        request = existing.get(organisation.id)
-        if request is None:
+        found = existing.get(organisation.id)
+        if found is None:
             contact = current_contact(session, organisation.id)
             request = models.Request(
                 id=f"{commitment.key}-{item.id}-{organisation.id}", agenda_item_id=item.id or 0,
@@ -188,12 +190,15 @@ def _sync_requests(
                 letter_window_opens=timetable.letter_window_opens, request_by_date=timetable.request_by_date,
                 due_date=timetable.response_due_date,
             )
-        elif request.meeting_id != meeting.id or request.due_date != timetable.response_due_date:
-            if request.status != RequestStatus.PLANNED:
-                request.due_date_changed = True  # the respondent was told another date: an officer must write again
-            request.meeting_id = meeting.id
-            request.letter_window_opens, request.request_by_date = timetable.letter_window_opens, timetable.request_by_date
-            request.due_date = timetable.response_due_date
+        else:
+            request = found
+            if request.meeting_id != meeting.id or request.due_date != timetable.response_due_date:
+                if request.status != RequestStatus.PLANNED:
+                    request.due_date_changed = True  # the respondent was told another date: write again
+                request.meeting_id = meeting.id
+                request.letter_window_opens = timetable.letter_window_opens
+                request.request_by_date = timetable.request_by_date
+                request.due_date = timetable.response_due_date
         session.add(request)
 
 

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from docx import Document as open_docx
+from sqlalchemy import select as select_columns  # sqlmodel's select is typed for up to four columns
 from sqlmodel import Session, col, select
 
 from scrutiny.documents.atomic import file_sha256, write_bytes_atomic
@@ -49,7 +50,7 @@ class RecordedResponse:
 def responses_due(session: Session, as_of: dt.date, meeting_id: str | None = None) -> list[DueRow]:
     # Plain columns, not ORM objects: the tracker is read often and grows with every year's requests.
     query = (
-        select(
+        select_columns(  # type: ignore[call-overload]
             models.Request.id, models.Request.meeting_id, models.Meeting.date, models.AgendaItem.commitment_key,
             models.AgendaItem.title, models.Organisation.name, models.Contact.name, models.Request.due_date,
             models.Request.status, models.Request.issued_on, models.Request.received_on,
@@ -75,7 +76,7 @@ def responses_due(session: Session, as_of: dt.date, meeting_id: str | None = Non
             due_date_changed=changed,
         )
         for (request_id, row_meeting, meeting_date, commitment, title, organisation, contact, due_date, status,
-             issued_on, received_on, changed) in session.exec(query)
+             issued_on, received_on, changed) in session.execute(query)
     ]
 
 

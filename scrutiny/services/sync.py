@@ -66,9 +66,9 @@ def _sync_organisations(session: Session, config: CommitteeConfig) -> None:
         session.add(row)
     session.flush()
     for org in config.organisations:
-        row = session.get(models.Organisation, org.id)
-        assert row is not None
-        row.succeeded_by_id = org.succeeded_by
+        stored = session.get(models.Organisation, org.id)
+        assert stored is not None
+        stored.succeeded_by_id = org.succeeded_by
         contacts = session.exec(select(models.Contact).where(models.Contact.organisation_id == org.id)).all()
         # A new contact does not erase the old one: letters already sent still name who got them.
         for contact in contacts:
