@@ -59,6 +59,10 @@ class Settings(BaseSettings):
         return self.home / "packs"
 
     @property
+    def minutes_dir(self) -> Path:
+        return self.home / "minutes"
+
+    @property
     def outbox_dir(self) -> Path:
         return self.home / "outbox"
 

@@ -106,6 +106,8 @@ class Meeting(SQLModel, table=True):
     cancelled: bool = False
     ics_uid: str | None = Field(default=None, unique=True)
     source: str = "config"
+    minutes_path: str | None = None  # the approved-for-agreement minutes, appended to the next meeting's pack
+    minutes_sha256: str | None = None
 
 
 class AgendaItem(SQLModel, table=True):
@@ -192,4 +194,5 @@ class Pack(SQLModel, table=True):
     pdf_path: str | None = None
     sha256: str
     included_responses: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    included_minutes: bool = False
     created_on: dt.date

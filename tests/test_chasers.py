@@ -122,3 +122,33 @@ def test_a_withdrawn_request_is_not_chased(
     _respond(capsys, sqlite_home, "R16-2-mopac", "2027-01-05")
     refused = run_cli(capsys, "responses", "withdraw", "R16-2-mopac")
     assert refused.code == 2 and "already has a response" in refused.err
+
+
+def test_minutes_go_in_the_next_pack_or_a_supplementary_one(
+    sqlite_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCRUTINY_PDF", "false")
+    assert run_cli(capsys, "run", "--as-of", "2026-11-21").code == 0
+    first = run_cli(capsys, "pack", "2027-01-25", "--as-of", "2027-01-15")
+    assert "Agenda pack v1" in first.out and "Minutes of the previous meeting" in first.out  # listed as to follow
+
+    minutes = write_response_docx(
+        sqlite_home.parent / "minutes-2026-12-07.docx", organisation="Minutes", meeting_date="7 December 2026",
+        body="Minutes of the meeting held on 7 December 2026.",
+    )
+    recorded = run_cli(capsys, "minutes", "record", "2026-12-07", str(minutes))
+    assert recorded.code == 0, recorded.err
+    assert "already recorded" in run_cli(capsys, "minutes", "record", "2026-12-07", str(minutes)).out
+
+    second = run_cli(capsys, "pack", "2027-01-25", "--as-of", "2027-01-18")
+    assert "Supplementary agenda v2" in second.out
+    supplementary = next((sqlite_home / "packs" / "2027-01-25").glob("*supplementary*.docx"))
+    assert "Minutes of the meeting held on 7 December 2026." in "\n".join(
+        p.text for p in Document(str(supplementary)).paragraphs
+    )
+    assert "nothing new written" in run_cli(capsys, "pack", "2027-01-25", "--as-of", "2027-01-19").out
+
+    bad = sqlite_home.parent / "minutes.pdf"
+    bad.write_bytes(b"%PDF-1.7")
+    refused = run_cli(capsys, "minutes", "record", "2026-12-07", str(bad))
+    assert refused.code == 2 and "the minutes must be a Word document (.docx)" in refused.err

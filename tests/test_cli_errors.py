@@ -106,7 +106,7 @@ def test_bad_environment(
 @pytest.mark.parametrize(
     ("content", "name", "expected"),
     [
-        (b"just some notes", "notes.txt", "must be Word documents (.docx)"),
+        (b"just some notes", "notes.txt", "the response must be a Word document (.docx)"),
         (b"PK\x03\x04 not really a zip", "broken.docx", "not a readable Word document"),
         (b"", "empty.docx", "the file is empty"),
     ],

@@ -21,3 +21,32 @@ def test_migrations_match_the_models(database_url: str) -> None:
 def test_upgrading_twice_is_harmless(database_url: str) -> None:
     first = upgrade_schema(database_url)
     assert upgrade_schema(database_url) == first
+
+
+def test_upgrading_a_database_with_packs_keeps_them(database_url: str) -> None:
+    """An operator's database at revision 0001, with a pack in it, upgrades to the newest schema."""
+    from alembic import command
+
+    from state.db import alembic_config
+
+    engine = get_engine(database_url)
+    with engine.begin() as connection:
+        config = alembic_config(database_url)
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO committee (id, name, short_name, council, config_sha256) VALUES ('c', 'C', 'C', 'LBH', '')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO meeting (id, committee_id, date, start_time, venue, title, cancelled, source) "
+            "VALUES ('2027-01-25', 'c', '2027-01-25', '19:00:00', 'Town Hall', 'C', false, 'config')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO pack (meeting_id, version, supplementary, docx_path, sha256, included_responses, created_on) "
+            "VALUES ('2027-01-25', 1, false, 'p.docx', 'x', '[]', '2027-01-15')"
+        )
+    assert upgrade_schema(database_url) == "0002"
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT version, included_minutes FROM pack").one() == (1, False)
+        assert connection.exec_driver_sql("SELECT minutes_path FROM meeting").one() == (None,)

@@ -50,11 +50,16 @@ def assemble_meeting_pack(workspace: Workspace, meeting_id: str, as_of: dt.date)
         ).all()
         included = {response_id for pack in previous for response_id in pack.included_responses}
         items, new_responses = _substantive_items(session, meeting, included)
-        if previous and not new_responses:
+        minutes = _previous_minutes(session, meeting)
+        new_minutes = minutes is not None and not any(pack.included_minutes for pack in previous)
+        if previous and not new_responses and not new_minutes:
             latest = previous[-1]
             return PackResult(meeting_id, latest.version, latest.supplementary, latest.docx_path, latest.pdf_path, [], False)
         version = (previous[-1].version + 1) if previous else 1
-        spec = _spec(session, workspace, meeting, items, version, supplementary_of=previous[-1].version if previous else None)
+        spec = _spec(
+            session, workspace, meeting, items, version, supplementary_of=previous[-1].version if previous else None,
+            minutes=minutes if new_minutes else None,
+        )
         out_dir = workspace.settings.packs_dir / meeting.date.isoformat()
         assembled = assemble_pack(
             spec, workspace.settings.effective_templates_dir, out_dir, with_pdf=workspace.settings.pdf
@@ -63,7 +68,7 @@ def assemble_meeting_pack(workspace: Workspace, meeting_id: str, as_of: dt.date)
             models.Pack(
                 meeting_id=meeting_id, version=version, supplementary=bool(previous), docx_path=str(assembled.docx),
                 pdf_path=str(assembled.pdf) if assembled.pdf else None, sha256=assembled.sha256,
-                included_responses=sorted(new_responses), created_on=as_of,
+                included_responses=sorted(new_responses), included_minutes=new_minutes, created_on=as_of,
             )
         )
         session.add(
@@ -99,7 +104,9 @@ def draft_pack(workspace: Workspace, meeting_id: str, as_of: dt.date) -> PackRes
     with workspace.session() as session:
         meeting = get_meeting(session, meeting_id)
         items, _ = _substantive_items(session, meeting, set())
-        spec = _spec(session, workspace, meeting, items, 1, supplementary_of=None)
+        spec = _spec(
+            session, workspace, meeting, items, 1, supplementary_of=None, minutes=_previous_minutes(session, meeting)
+        )
     out_dir = workspace.settings.packs_dir / meeting.date.isoformat() / "draft"
     assembled = assemble_pack(spec, workspace.settings.effective_templates_dir, out_dir, with_pdf=workspace.settings.pdf)
     return PackResult(
@@ -154,16 +161,26 @@ def _purpose(item: models.AgendaItem) -> str:
     )
 
 
-def _spec(
-    session: Session, workspace: Workspace, meeting: models.Meeting, items: list[PackItem], version: int,
-    supplementary_of: int | None,
-) -> PackSpec:
-    info = workspace.config.committee
-    previous_meeting = session.exec(
+def _previous_meeting(session: Session, meeting: models.Meeting) -> models.Meeting | None:
+    return session.exec(
         select(models.Meeting)
         .where(col(models.Meeting.date) < meeting.date, col(models.Meeting.cancelled).is_(False))
         .order_by(col(models.Meeting.date).desc())
     ).first()
+
+
+def _previous_minutes(session: Session, meeting: models.Meeting) -> Path | None:
+    """The minutes of the meeting before, to be agreed at this one, once an officer has recorded them."""
+    previous = _previous_meeting(session, meeting)
+    return Path(previous.minutes_path) if previous is not None and previous.minutes_path else None
+
+
+def _spec(
+    session: Session, workspace: Workspace, meeting: models.Meeting, items: list[PackItem], version: int,
+    supplementary_of: int | None, minutes: Path | None,
+) -> PackSpec:
+    info = workspace.config.committee
+    previous_meeting = _previous_meeting(session, meeting)
     members = [f"{m.name} ({m.role})" if m.role != "Member" else m.name for m in workspace.config.members]
     return PackSpec(
         committee_name=info.name, council_name=info.council, meeting_title=meeting.title, meeting_date=meeting.date,
@@ -171,7 +188,7 @@ def _spec(
         contact_officer=f"{info.officer.name}, {info.officer.role}", contact_email=info.officer.email,
         publication_date=workspace.timetable(meeting.date).publication_date,
         items=standard_agenda(items, previous_meeting_date=previous_meeting.date if previous_meeting else None),
-        previous_minutes=None, work_programme=_work_programme(session, meeting),
+        previous_minutes=minutes, work_programme=_work_programme(session, meeting),
         supplementary_of=supplementary_of, version=version,
     )
 

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from docx import Document as open_docx
 from sqlalchemy import select as select_columns  # sqlmodel's select is typed for up to four columns
 from sqlmodel import Session, col, select
 
 from scrutiny.documents.atomic import file_sha256, write_bytes_atomic
+from scrutiny.documents.word import check_word_document
 from scrutiny.errors import ScrutinyError
 from state import models
-from state.models import OPEN_STATUSES, RequestStatus
-
-# Responses are appended to the agenda pack as Word documents, so only .docx is accepted.
-ACCEPTED_SUFFIXES = (".docx",)
+from state.models import RequestStatus
 
 
 @dataclass(frozen=True)
@@ -130,29 +126,7 @@ def withdraw_request(session: Session, request_id: str) -> models.Request:
 
 def validate_response_document(path: Path) -> None:
     """A response must be a readable Word document; anything else is refused before it is copied."""
-    if not path.exists():
-        raise ScrutinyError(f"{path}: response file not found")
-    if not path.is_file():
-        raise ScrutinyError(f"{path}: not a file")
-    if path.suffix.lower() not in ACCEPTED_SUFFIXES:
-        raise ScrutinyError(
-            f"{path}: responses must be Word documents (.docx), not {path.suffix or 'a file without extension'};"
-            " ask the respondent for the Word version"
-        )
-    if path.stat().st_size == 0:
-        raise ScrutinyError(f"{path}: the file is empty")
-    try:
-        document = open_docx(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ScrutinyError(f"{path}: not a readable Word document ({type(exc).__name__})") from None
-    except Exception as exc:  # python-docx raises several private errors for broken parts
-        raise ScrutinyError(f"{path}: not a readable Word document ({type(exc).__name__})") from None
-    if not any(p.text.strip() for p in document.paragraphs) and not document.tables:
-        raise ScrutinyError(f"{path}: the Word document has no text")
-
-
-def open_requests(session: Session) -> list[models.Request]:
-    return list(session.exec(select(models.Request).where(col(models.Request.status).in_([s.value for s in OPEN_STATUSES]))))
+    check_word_document(path, what="response", hint="ask the respondent for the Word version")
 
 
 def _iso(day: dt.date | None) -> str | None:

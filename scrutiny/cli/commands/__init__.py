@@ -5,6 +5,7 @@ from scrutiny.cli.commands import (
     init,
     letters,
     meetings,
+    minutes,
     pack,
     plan,
     programme,
@@ -15,4 +16,4 @@ from scrutiny.cli.commands import (
     timetable,
 )
 
-COMMANDS = [init, meetings, timetable, calendar, plan, programme, letters, responses, remind, pack, run, templates]
+COMMANDS = [init, meetings, timetable, calendar, plan, programme, letters, responses, remind, minutes, pack, run, templates]
