@@ -73,17 +73,25 @@ def upgrade_schema(url: str) -> str:
     """
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head() or ""
     try:
-        if current_revision(url) == head:
+        revision = current_revision(url)
+    except OperationalError as exc:
+        raise ScrutinyError(f"database {redact(url)}: cannot connect ({_first_line(exc)})") from None
+    try:
+        if revision == head:
             return head
         with _sqlite_migration_lock(url), get_engine(url).begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+            else:
+                # Python's sqlite3 runs ALTER/CREATE outside any transaction unless one is open: open
+                # it ourselves, so a migration that fails half-way leaves the schema as it was.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             config = alembic_config(url)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")  # a no-op when the lock's previous holder already did it
         return current_revision(url)
-    except OperationalError as exc:
-        raise ScrutinyError(f"database {redact(url)}: cannot connect ({_first_line(exc)})") from None
+    except SQLAlchemyError as exc:
+        raise ScrutinyError(f"database {redact(url)}: schema upgrade failed, nothing changed ({_first_line(exc)})") from None
 
 
 @contextmanager

@@ -122,6 +122,14 @@ def test_a_withdrawn_request_is_not_chased(
     _respond(capsys, sqlite_home, "R16-2-mopac", "2027-01-05")
     refused = run_cli(capsys, "responses", "withdraw", "R16-2-mopac")
     assert refused.code == 2 and "already has a response" in refused.err
+    pack = run_cli(capsys, "pack", "2027-01-25", "--as-of", "2027-01-15")
+    assert "To follow" in pack.out and "Young People" not in pack.out  # withdrawn: not awaited
+
+    # Letters are out, so a pin cannot move the item; a pin is also refused for a past meeting.
+    moved = run_cli(capsys, "plan", "pin", "R16", "2027-02-22", "--as-of", "2026-11-22")
+    assert moved.code == 2 and "its letters have gone out" in moved.err
+    past = run_cli(capsys, "plan", "pin", "R16", "2026-07-13", "--as-of", "2026-11-22")
+    assert past.code == 2 and "has already taken place" in past.err
 
 
 def test_minutes_go_in_the_next_pack_or_a_supplementary_one(

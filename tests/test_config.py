@@ -77,6 +77,7 @@ def test_invalid_configuration_is_one_line_naming_the_problem(tmp_path: Path, ch
         (b"- just\n- a list\n", "expected a mapping"),
         (b"\xff\xfe\x00binary", "not a UTF-8 text file"),
         (b"", "expected a mapping"),
+        (b"meetings:\n  - {date: 2027-04-31}\n", "invalid value in the YAML: day is out of range for month"),
     ],
 )
 def test_unreadable_configuration(tmp_path: Path, content: bytes, expected: str) -> None:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
+import state.db
 import state.models  # noqa: F401  (registers the tables)
+from scrutiny.errors import ScrutinyError
 from state.db import current_revision, get_engine, upgrade_schema
 
 
@@ -50,3 +57,26 @@ def test_upgrading_a_database_with_packs_keeps_them(database_url: str) -> None:
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT version, included_minutes FROM pack").one() == (1, False)
         assert connection.exec_driver_sql("SELECT minutes_path FROM meeting").one() == (None,)
+
+
+def test_a_migration_that_fails_half_way_changes_nothing(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    head = upgrade_schema(database_url)
+    migrations = tmp_path / "migrations"
+    shutil.copytree(state.db.MIGRATIONS, migrations)
+    (migrations / "versions" / "9999_broken.py").write_text(
+        "import sqlalchemy as sa\nfrom alembic import op\n\n"
+        f"revision = '9999'\ndown_revision = {head!r}\nbranch_labels = None\ndepends_on = None\n\n\n"
+        "def upgrade() -> None:\n"
+        "    op.add_column('meeting', sa.Column('half_done', sa.String(), nullable=True))\n"
+        "    op.execute('THIS IS NOT SQL')\n\n\n"
+        "def downgrade() -> None:\n    pass\n"
+    )
+    monkeypatch.setattr(state.db, "MIGRATIONS", migrations)
+    with pytest.raises(ScrutinyError, match="schema upgrade failed, nothing changed"):
+        upgrade_schema(database_url)
+    assert current_revision(database_url) == head
+    with get_engine(database_url).connect() as connection:
+        columns = {c["name"] for c in sqlalchemy.inspect(connection).get_columns("meeting")}
+    assert "half_done" not in columns

@@ -15,7 +15,7 @@ def test_timetable_json_for_the_january_meeting(sqlite_home: Path, capsys: pytes
         {
             "meeting_id": "2027-01-25",
             "date": "2027-01-25",
-            "cancelled": "no",
+            "cancelled": False,
             "letter_window_opens": "2026-11-13",
             "request_by_date": "2026-11-27",
             "reminder_date": "2026-12-31",

@@ -24,6 +24,8 @@ def load_committee_config(path: Path) -> CommitteeConfig:
         raise ScrutinyError(f"{path}: cannot read ({exc.strerror})") from None
     try:
         data = yaml.safe_load(text)
+    except ValueError as exc:  # YAML reads 2027-04-31 as a date and the date is impossible
+        raise ScrutinyError(f"{path}: invalid value in the YAML: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

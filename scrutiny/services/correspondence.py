@@ -311,7 +311,7 @@ def _compose(session: Session, workspace: Workspace, document: models.Document):
     cc = [chair.email] if document.kind == "escalation" and chair.email else []
     return build_letter_email(
         sender=info.officer.email, to=contact.email, cc=cc, subject=subject, body_text=body,
-        attachments=attachments, invitation_ics=invitation, message_id_seed=f"{document.path}|{document.sha256}",
+        attachments=attachments, invitation_ics=invitation, message_id_seed=f"{document.request_id}-{document.kind}-v{document.version}-{document.sha256[:16]}",
     )
 
 

@@ -60,7 +60,9 @@ def list_meetings(session: Session) -> list[MeetingRow]:
     return rows
 
 
-def timetable_rows(session: Session, workspace: Workspace, meeting_id: str | None = None) -> list[dict[str, str]]:
+def timetable_rows(
+    session: Session, workspace: Workspace, meeting_id: str | None = None
+) -> list[dict[str, str | bool]]:
     meetings = [get_meeting(session, meeting_id)] if meeting_id else list(
         session.exec(select(models.Meeting).order_by(col(models.Meeting.date)))
     )
@@ -71,7 +73,7 @@ def timetable_rows(session: Session, workspace: Workspace, meeting_id: str | Non
             {
                 "meeting_id": meeting.id,
                 "date": meeting.date.isoformat(),
-                "cancelled": "yes" if meeting.cancelled else "no",
+                "cancelled": meeting.cancelled,
                 "letter_window_opens": timetable.letter_window_opens.isoformat(),
                 "request_by_date": timetable.request_by_date.isoformat(),
                 "reminder_date": timetable.reminder_date.isoformat(),

@@ -15,6 +15,7 @@ from scrutiny.services.letter_context import clock
 from scrutiny.services.meetings import get_meeting
 from scrutiny.workspace import Workspace
 from state import models
+from state.models import RequestStatus
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def assemble_meeting_pack(workspace: Workspace, meeting_id: str, as_of: dt.date)
         version = (previous[-1].version + 1) if previous else 1
         spec = _spec(
             session, workspace, meeting, items, version, supplementary_of=previous[-1].version if previous else None,
-            minutes=minutes if new_minutes else None,
+            minutes=minutes if new_minutes else None, as_of=as_of,
         )
         out_dir = workspace.settings.packs_dir / meeting.date.isoformat()
         assembled = assemble_pack(
@@ -127,7 +128,9 @@ def _substantive_items(
         responses: list[PackResponse] = []
         presenters: list[str] = []
         requests = session.exec(
-            select(models.Request).where(models.Request.agenda_item_id == item.id).order_by(col(models.Request.id))
+            select(models.Request)
+            .where(models.Request.agenda_item_id == item.id, models.Request.status != RequestStatus.WITHDRAWN)
+            .order_by(col(models.Request.id))
         ).all()
         for request in requests:
             organisation = session.get(models.Organisation, request.organisation_id)
@@ -177,7 +180,7 @@ def _previous_minutes(session: Session, meeting: models.Meeting) -> Path | None:
 
 def _spec(
     session: Session, workspace: Workspace, meeting: models.Meeting, items: list[PackItem], version: int,
-    supplementary_of: int | None, minutes: Path | None,
+    supplementary_of: int | None, minutes: Path | None, as_of: dt.date | None = None,
 ) -> PackSpec:
     info = workspace.config.committee
     previous_meeting = _previous_meeting(session, meeting)
@@ -186,7 +189,10 @@ def _spec(
         committee_name=info.name, council_name=info.council, meeting_title=meeting.title, meeting_date=meeting.date,
         start_time_text=clock(meeting.start_time), venue=meeting.venue, members=members,
         contact_officer=f"{info.officer.name}, {info.officer.role}", contact_email=info.officer.email,
-        publication_date=workspace.timetable(meeting.date).publication_date,
+        # a supplementary agenda is published the day it is made, not on the first pack's date
+        publication_date=max(workspace.timetable(meeting.date).publication_date, as_of)
+        if supplementary_of is not None
+        else workspace.timetable(meeting.date).publication_date,
         items=standard_agenda(items, previous_meeting_date=previous_meeting.date if previous_meeting else None),
         previous_minutes=minutes, work_programme=_work_programme(session, meeting),
         supplementary_of=supplementary_of, version=version,

@@ -53,6 +53,7 @@ def plan_annual_updates(session: Session, workspace: Workspace, as_of: dt.date) 
     capacity = workspace.config.committee.max_substantive_items
     meetings = list(session.exec(select(models.Meeting).order_by(col(models.Meeting.date))))
     commitments = list(session.exec(select(models.Commitment).order_by(col(models.Commitment.key))))
+    _expire_past_pins(session, commitments, as_of)
     items = {c.key: _current_item(session, c, as_of) for c in commitments}
     locked = {key for key, item in items.items() if _is_locked(session, item)}
 
@@ -223,21 +224,42 @@ def current_contact(session: Session, organisation_id: str) -> models.Contact | 
     ).first()
 
 
-def pin(session: Session, commitment_key: str, meeting_id: str) -> None:
+def _expire_past_pins(session: Session, commitments: list[models.Commitment], as_of: dt.date) -> None:
+    """A pin is for one year's update: once its meeting has passed, next year's item is planned afresh."""
+    for commitment in commitments:
+        if commitment.pinned_meeting_id is None:
+            continue
+        meeting = session.get(models.Meeting, commitment.pinned_meeting_id)
+        if meeting is None or meeting.date < as_of:
+            commitment.pinned_meeting_id = None
+            session.add(commitment)
+
+
+def pin(session: Session, commitment_key: str, meeting_id: str, as_of: dt.date) -> None:
     commitment = _commitment(session, commitment_key)
     meeting = session.get(models.Meeting, meeting_id)
     if meeting is None:
         raise ScrutinyError(f"meeting {meeting_id!r} not found: see 'scrutiny meetings list'")
     if meeting.cancelled:
         raise ScrutinyError(f"meeting {meeting_id} is cancelled: pin {commitment_key} to another meeting")
+    if meeting.date < as_of:
+        raise ScrutinyError(f"meeting {meeting_id} has already taken place: pin {commitment_key} to a coming meeting")
+    item = _current_item(session, commitment, as_of)
+    if item.meeting_id != meeting_id and _is_locked(session, item):
+        raise ScrutinyError(
+            f"{commitment_key}'s update is on meeting {item.meeting_id} and its letters have gone out: "
+            "it stays there (a pin cannot move it)"
+        )
     commitment.pinned_meeting_id = meeting_id
     session.add(commitment)
 
 
-def unpin(session: Session, commitment_key: str) -> None:
+def unpin(session: Session, commitment_key: str, as_of: dt.date) -> None:
     commitment = _commitment(session, commitment_key)
     commitment.pinned_meeting_id = None
-    session.add(commitment)
+    item = _current_item(session, commitment, as_of)
+    item.pinned = False  # the item may stay where it is (letters out), but no longer as an officer's pin
+    session.add_all([commitment, item])
 
 
 def _commitment(session: Session, key: str) -> models.Commitment:

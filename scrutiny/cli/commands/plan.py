@@ -41,12 +41,12 @@ def run(args: argparse.Namespace) -> str:
 def run_pin(args: argparse.Namespace) -> str:
     workspace = open_workspace()
     with workspace.session() as session:
-        pin(session, args.commitment, args.meeting_id)
+        pin(session, args.commitment, args.meeting_id, as_of(args))
     return f"{args.commitment} pinned to {args.meeting_id}.\n" + run(args)
 
 
 def run_unpin(args: argparse.Namespace) -> str:
     workspace = open_workspace()
     with workspace.session() as session:
-        unpin(session, args.commitment)
+        unpin(session, args.commitment, as_of(args))
     return f"{args.commitment} unpinned.\n" + run(args)
