@@ -124,6 +124,10 @@ def reset_settings() -> None:
 
 def prepare_prefect_environment(settings: Settings) -> None:
     """Keep Prefect's own database apart from ours, and never phone home."""
+    try:
+        settings.home.mkdir(parents=True, exist_ok=True)  # Prefect's home goes inside it
+    except OSError as exc:
+        raise ScrutinyError(f"SCRUTINY_HOME {settings.home}: cannot create the folder ({exc.strerror})") from None
     os.environ.setdefault("PREFECT_HOME", str(settings.home / ".prefect"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

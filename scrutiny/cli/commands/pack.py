@@ -24,10 +24,13 @@ def run(args: argparse.Namespace) -> str:
         get_meeting(session, args.meeting_id)
     result = assemble_agenda_pack_flow(meeting_id=args.meeting_id, as_of=as_of(args))
     kind = "Supplementary agenda" if result.supplementary else "Agenda pack"
+    if not result.created:
+        return (
+            f"No new responses or minutes for {result.meeting_id} since {kind.lower()} v{result.version} "
+            f"({result.docx}): nothing new written."
+        )
     lines = [f"{kind} v{result.version} for {result.meeting_id}: {result.docx}"]
     if result.pdf:
         lines.append(f"PDF: {result.pdf}")
-    if not result.created:
-        lines.append("No new responses since that pack: nothing new written.")
     lines.extend(f"To follow: {line}" for line in result.to_follow)
     return "\n".join(lines)
