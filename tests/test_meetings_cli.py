@@ -114,7 +114,7 @@ def test_cancelled_meeting_sends_its_items_and_requests_elsewhere(
     assert {(r["meeting_id"], r["status"], r["due_date_changed"]) for r in due} == {("2027-02-22", "planned", False)}
     assert run_cli(capsys, "responses", "due", "--meeting", "2027-01-25", "--json").json() == []
     [cancelled] = run_cli(capsys, "timetable", "--meeting", "2027-01-25", "--json").json()
-    assert cancelled["cancelled"] == "yes"
+    assert cancelled["cancelled"] is True
 
     # Every meeting that could take them cancelled: the items wait, and their planned requests
     # (nothing sent yet) no longer show as due for a meeting that will not happen.
