@@ -344,8 +344,7 @@ def escalation(letter: Letter) -> None:
     letter.subject("Written response overdue – ")
     letter.written_to_you("the Commission wrote to you")
     letter.para("The response was due on ", "{{ response_due_text }}", " and is now ", DAYS, " ",
-                PLURAL_DAYS, " overdue. We have not received it, or heard when to expect it, "
-                "despite our reminders.")
+                PLURAL_DAYS, " overdue. We have not received it, or heard when to expect it.")
     letter.para("The Commission will take this item at its meeting on ", "{{ meeting.date_text }}",
                 " at ", "{{ meeting.time_text }}", " in ", "{{ meeting.venue }}", ", and members "
                 "rely on written responses to prepare their questions. I have therefore copied "

@@ -167,6 +167,9 @@ def test_moved_meeting_retimes_requests_and_flags_letters_already_sent(
     for row in r16:  # nothing sent yet: the request simply follows the meeting
         assert (row["meeting_date"], row["status"], row["due_date_changed"]) == ("2027-03-24", "planned", False)
         assert row["due_date"] == expected[dt.date(2027, 3, 24)].response_due_date.isoformat()
+    table = run_cli(capsys, "responses", "due", "--as-of", "2026-11-21").out.splitlines()
+    flagged = [line for line in table if "due date changed: reissue" in line]
+    assert len(flagged) == 4 and all(line.startswith("R15-") for line in flagged)
 
     # Re-planning keeps R15 where its letters went, and R16 on its pin.
     plan = by_commitment(run_cli(capsys, "plan", "--as-of", "2026-11-21", "--json").json())

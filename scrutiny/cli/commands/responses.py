@@ -35,7 +35,9 @@ def run_due(args: argparse.Namespace) -> str:
         rows = [row.as_dict() for row in responses_due(session, as_of(args), args.meeting)]
     if args.json:
         return as_json(rows)
-    return table(rows, ["request_id", "meeting_id", "organisation", "due_date", "status", "received_on"])
+    for row in rows:  # an officer must write again when the due date moved after the letter went out
+        row["rewrite"] = "due date changed: reissue" if row["due_date_changed"] else ""
+    return table(rows, ["request_id", "meeting_id", "organisation", "due_date", "status", "received_on", "rewrite"])
 
 
 def run_record(args: argparse.Namespace) -> str:
