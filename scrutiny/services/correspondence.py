@@ -107,9 +107,12 @@ def write_request_letter(workspace: Workspace, request_id: str, as_of: dt.date, 
 
 
 def chasers_due(session: Session, workspace: Workspace, as_of: dt.date) -> list[tuple[str, str]]:
-    """(request, kind) pairs to send today: only the most advanced chaser that applies, once."""
-    rules = workspace.config.committee.timetable
-    calendar = workspace.calendar
+    """(request, kind) pairs to send today: only the most advanced chaser that applies, once.
+
+    The chaser dates come from the meeting's timetable, the one place the rules are applied;
+    a request's due date is kept equal to it when meetings move.
+    """
+    order = ["reminder", "overdue", "escalation"]
     due: list[tuple[str, str]] = []
     open_requests = session.exec(
         select(models.Request, models.Meeting)
@@ -121,20 +124,17 @@ def chasers_due(session: Session, workspace: Workspace, as_of: dt.date) -> list[
         )
         .order_by(col(models.Request.id))
     ).all()
-    for request, _meeting in open_requests:
-        sent = set(session.exec(select(models.Reminder.kind).where(models.Reminder.request_id == request.id)))
-        escalation = calendar.add_working_days(request.due_date, rules.escalation_working_days_after_due)
-        overdue = calendar.add_working_days(request.due_date, rules.overdue_working_days_after_due)
-        reminder = calendar.subtract_working_days(request.due_date, rules.reminder_working_days_before_due)
-        if as_of >= escalation:
+    for request, meeting in open_requests:
+        timetable = workspace.timetable(meeting.date)
+        if as_of >= timetable.escalation_date:
             kind = "escalation"
-        elif as_of >= overdue:
+        elif as_of >= timetable.overdue_date:
             kind = "overdue"
-        elif reminder <= as_of <= request.due_date:
+        elif timetable.reminder_date <= as_of <= timetable.response_due_date:
             kind = "reminder"
         else:
             continue
-        order = ["reminder", "overdue", "escalation"]
+        sent = set(session.exec(select(models.Reminder.kind).where(models.Reminder.request_id == request.id)))
         if any(order.index(s) >= order.index(kind) for s in sent if s in order):
             continue
         due.append((request.id, kind))
