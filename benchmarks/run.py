@@ -37,7 +37,11 @@ def bench_timetable(sizes: list[int]) -> list[dict[str, Any]]:
 
     calendar, rules = WorkingDayCalendar(), TimetableRules()
     weekend = {5, 6}
-    holidays = {d for d in (dt.date(2015, 1, 1) + dt.timedelta(days=i) for i in range(9000)) if not calendar.is_working_day(d) and d.weekday() not in weekend}
+    holidays = {
+        d
+        for d in (dt.date(2015, 1, 1) + dt.timedelta(days=i) for i in range(9000))
+        if not calendar.is_working_day(d) and d.weekday() not in weekend
+    }
 
     def naive_back(day: dt.date, n: int) -> dt.date:
         while n:
@@ -53,8 +57,15 @@ def bench_timetable(sizes: list[int]) -> list[dict[str, Any]]:
         ours = best_of(3, lambda dates=dates: [compute_timetable(d, rules, calendar) for d in dates])
         # The same number of working-day steps done the plainest way: publication, due, reminder.
         baseline = best_of(3, lambda dates=dates: [naive_back(naive_back(naive_back(d, 6), 5), 5) for d in dates])
-        rows.append({"meetings": size, "seconds": ours, "baseline_seconds": baseline, "ratio_to_baseline": ours / baseline,
-                     "microseconds_per_meeting": ours / size * 1e6})
+        rows.append(
+            {
+                "meetings": size,
+                "seconds": ours,
+                "baseline_seconds": baseline,
+                "ratio_to_baseline": ours / baseline,
+                "microseconds_per_meeting": ours / size * 1e6,
+            }
+        )
     return rows
 
 
@@ -103,7 +114,9 @@ def bench_planning(shapes: list[tuple[int, int]], scratch: Path) -> list[dict[st
 
         first = best_of(1, plan)  # creates the items and requests
         again = best_of(3, plan)  # the daily re-plan: nothing changes
-        rows.append({"meetings": meetings, "commitments": commitments, "first_plan_seconds": first, "replan_seconds": again})
+        rows.append(
+            {"meetings": meetings, "commitments": commitments, "first_plan_seconds": first, "replan_seconds": again}
+        )
     base = rows[0]["replan_seconds"]
     for row in rows:
         row["replan_ratio_to_smallest"] = row["replan_seconds"] / base
@@ -122,8 +135,13 @@ def bench_letters(count: int, scratch: Path) -> dict[str, Any]:
     out.mkdir()
     baseline = best_of(3, lambda: [Document(str(template)).save(str(out / f"plain-{i}.docx")) for i in range(count)])
     ours = best_of(3, lambda: [render_letter(template, context, out / f"letter-{i}.docx") for i in range(count)])
-    return {"letters": count, "seconds": ours, "baseline_seconds": baseline, "ratio_to_baseline": ours / baseline,
-            "milliseconds_per_letter": ours / count * 1e3}
+    return {
+        "letters": count,
+        "seconds": ours,
+        "baseline_seconds": baseline,
+        "ratio_to_baseline": ours / baseline,
+        "milliseconds_per_letter": ours / count * 1e3,
+    }
 
 
 def bench_tracker(sizes: list[int], scratch: Path) -> list[dict[str, Any]]:
@@ -170,7 +188,9 @@ def main() -> int:
         results = {
             "machine": {"python": sys.version.split()[0], "cpus": os.cpu_count()},
             "timetable": bench_timetable([100] if args.quick else [100, 1000, 10000]),
-            "planning": bench_planning([(10, 2), (20, 4)] if args.quick else [(10, 2), (20, 4), (40, 8), (80, 16)], scratch),
+            "planning": bench_planning(
+                [(10, 2), (20, 4)] if args.quick else [(10, 2), (20, 4), (40, 8), (80, 16)], scratch
+            ),
             "letters": bench_letters(2 if args.quick else 20, scratch),
             "tracker": bench_tracker([100, 200] if args.quick else [100, 400, 1600, 6400], scratch),
         }
@@ -180,7 +200,10 @@ def main() -> int:
         print(f"\n{name}")
         for row in results[name]:
             print("  " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()))
-    print("\nletters\n  " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in results["letters"].items()))
+    print(
+        "\nletters\n  "
+        + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in results["letters"].items())
+    )
     print(f"\nwritten {args.output}")
     return 0
 

@@ -48,4 +48,3 @@ def scrutiny_cycle_flow(as_of: dt.date | None = None) -> CycleResult:
             f"the cycle wrote {len(letters)} letter(s), {len(chasers)} chaser(s) and {len(packs)} pack(s)", failures
         )
     return CycleResult(day, placements, letters, chasers, packs, draft)
-

@@ -16,7 +16,10 @@ def record_response_flow(request_id: str, file: str, received_on: dt.date | None
     workspace = open_workspace()
     with workspace.session() as session:
         recorded = record_response(
-            session, request_id=request_id, source=Path(file), received_on=received_on or today_in_london(),
+            session,
+            request_id=request_id,
+            source=Path(file),
+            received_on=received_on or today_in_london(),
             responses_dir=workspace.settings.responses_dir,
         )
     print(f"{request_id}: {recorded.status} ({recorded.path})")

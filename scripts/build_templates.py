@@ -59,8 +59,14 @@ def _british(rpr: OxmlElement) -> None:
     if lang is None:
         lang = OxmlElement("w:lang")
         # w:lang sits near the end of w:rPr; keep the schema's element order for Word.
-        successor = next((rpr.find(qn(tag)) for tag in ("w:eastAsianLayout", "w:specVanish", "w:oMath")
-                          if rpr.find(qn(tag)) is not None), None)
+        successor = next(
+            (
+                rpr.find(qn(tag))
+                for tag in ("w:eastAsianLayout", "w:specVanish", "w:oMath")
+                if rpr.find(qn(tag)) is not None
+            ),
+            None,
+        )
         if successor is not None:
             successor.addprevious(lang)
         else:
@@ -180,8 +186,15 @@ class Letter:
     def __init__(self, doc: DocumentObject) -> None:
         self.doc = doc
 
-    def para(self, *runs: str, style: str = "Normal", before: float | None = None,
-             after: float | None = None, bold: bool = False, italic: bool = False) -> Paragraph:
+    def para(
+        self,
+        *runs: str,
+        style: str = "Normal",
+        before: float | None = None,
+        after: float | None = None,
+        bold: bool = False,
+        italic: bool = False,
+    ) -> Paragraph:
         paragraph = self.doc.add_paragraph(style=style)
         for text in filter(None, runs):
             run = paragraph.add_run(text)
@@ -219,8 +232,9 @@ class Letter:
         self.para("{{ salutation }}", before=18)
 
     def subject(self, lead: str) -> None:
-        self.para(lead, "{{ review.title }}", ": Recommendation ",
-                  "{{ recommendation.number }}", style="Heading 3", before=6)
+        self.para(
+            lead, "{{ review.title }}", ": Recommendation ", "{{ recommendation.number }}", style="Heading 3", before=6
+        )
 
     def requests(self, lead: str | None = None) -> None:
         if lead:
@@ -230,8 +244,15 @@ class Letter:
 
     def written_to_you(self, sender: str) -> None:
         """The chasers' opening: when we asked, and for what."""
-        tail = ("asking for a written update on Recommendation ", "{{ recommendation.number }}",
-                " of its ", "{{ review.year }}", " review, “", "{{ review.title }}", "”.")
+        tail = (
+            "asking for a written update on Recommendation ",
+            "{{ recommendation.number }}",
+            " of its ",
+            "{{ review.year }}",
+            " review, “",
+            "{{ review.title }}",
+            "”.",
+        )
         self.tag("{%p if request_date_text %}")
         self.para("On ", "{{ request_date_text }}", f" {sender} ", *tail)
         self.tag("{%p else %}")
@@ -245,12 +266,10 @@ class Letter:
             self.para("{{ chair.role_line }}", style=SIGNATURE)
         else:
             self.para("{{ letterhead.reply_to_name }}", style=SIGNATURE)
-            self.para("{{ letterhead.reply_to_role }}", ", ", "{{ letterhead.committee_name }}",
-                      style=SIGNATURE)
+            self.para("{{ letterhead.reply_to_role }}", ", ", "{{ letterhead.committee_name }}", style=SIGNATURE)
 
     def on_behalf_of_chair(self) -> None:
-        self.para("On behalf of ", "{{ chair.name }}", ", ", "{{ chair.role_line }}",
-                  style=ADDRESS, before=0)
+        self.para("On behalf of ", "{{ chair.name }}", ", ", "{{ chair.role_line }}", style=ADDRESS, before=0)
 
     def cc(self) -> None:
         self.tag("{%p if cc %}")
@@ -267,35 +286,63 @@ def request_letter(letter: Letter) -> None:
     letter.subject("")
     review = ("“", "{{ review.title }}", "”")
     letter.tag("{%p if first_update %}")
-    letter.para("In ", "{{ review.year }}", " the Commission completed its review, ", *review,
-                ". Among its recommendations was an annual update to the Commission, and I am "
-                "writing to ask for the first of these updates.")
+    letter.para(
+        "In ",
+        "{{ review.year }}",
+        " the Commission completed its review, ",
+        *review,
+        ". Among its recommendations was an annual update to the Commission, and I am "
+        "writing to ask for the first of these updates.",
+    )
     letter.tag("{%p elif last_heard %}")
-    letter.para("Thank you for the update you gave the Commission on ", "{{ last_heard }}",
-                ". When the Commission completed its review, ", *review, ", in ",
-                "{{ review.year }}", ", it asked for an annual update, and I am writing to ask "
-                "for this year's update.")
+    letter.para(
+        "Thank you for the update you gave the Commission on ",
+        "{{ last_heard }}",
+        ". When the Commission completed its review, ",
+        *review,
+        ", in ",
+        "{{ review.year }}",
+        ", it asked for an annual update, and I am writing to ask for this year's update.",
+    )
     letter.tag("{%p else %}")
-    letter.para("When the Commission completed its review, ", *review, ", in ",
-                "{{ review.year }}", ", it asked for an annual update, and I am writing to ask "
-                "for this year's update.")
+    letter.para(
+        "When the Commission completed its review, ",
+        *review,
+        ", in ",
+        "{{ review.year }}",
+        ", it asked for an annual update, and I am writing to ask for this year's update.",
+    )
     letter.tag("{%p endif %}")
     letter.para("The recommendation reads:")
-    letter.para("Recommendation ", "{{ recommendation.number }}", " – ",
-                "{{ recommendation.title }}", style="Quote", bold=True)
+    letter.para(
+        "Recommendation ", "{{ recommendation.number }}", " – ", "{{ recommendation.title }}", style="Quote", bold=True
+    )
     letter.para("{{ recommendation.text }}", style="Quote", after=12)
     letter.loop("paragraph in context_paragraphs", "{{ paragraph }}", "Normal")
     letter.requests()
-    letter.para("The Commission will discuss your written response at its meeting on ",
-                "{{ meeting.date_text }}", " at ", "{{ meeting.time_text }}", " in ",
-                "{{ meeting.venue }}", ", and we would be grateful if you or a colleague could "
-                "attend. To help manage the meeting we are asking for a written response to the "
-                "requests outlined in this letter, which will be published with the agenda.",
-                before=12)
-    letter.para("Please send your written response to ", "{{ respond_to_email }}", " by ",
-                "{{ response_due_text }}", ". If you have any questions about this request, "
-                "please contact ", "{{ letterhead.reply_to_name }}", " at ",
-                "{{ letterhead.reply_to_email }}", ".")
+    letter.para(
+        "The Commission will discuss your written response at its meeting on ",
+        "{{ meeting.date_text }}",
+        " at ",
+        "{{ meeting.time_text }}",
+        " in ",
+        "{{ meeting.venue }}",
+        ", and we would be grateful if you or a colleague could "
+        "attend. To help manage the meeting we are asking for a written response to the "
+        "requests outlined in this letter, which will be published with the agenda.",
+        before=12,
+    )
+    letter.para(
+        "Please send your written response to ",
+        "{{ respond_to_email }}",
+        " by ",
+        "{{ response_due_text }}",
+        ". If you have any questions about this request, please contact ",
+        "{{ letterhead.reply_to_name }}",
+        " at ",
+        "{{ letterhead.reply_to_email }}",
+        ".",
+    )
     letter.para("Thank you for your continued engagement with the Commission.")
     letter.sign_off(by_chair=True)
     letter.cc()
@@ -304,15 +351,27 @@ def request_letter(letter: Letter) -> None:
 def reminder(letter: Letter) -> None:
     letter.subject("Reminder – ")
     letter.written_to_you("I wrote to you on behalf of the Commission")
-    letter.para("This is a reminder that the Commission would like your written response by ",
-                "{{ response_due_text }}", ", so that it can be published with the agenda for "
-                "the meeting on ", "{{ meeting.date_text }}", " at ", "{{ meeting.time_text }}",
-                " in ", "{{ meeting.venue }}", ".")
+    letter.para(
+        "This is a reminder that the Commission would like your written response by ",
+        "{{ response_due_text }}",
+        ", so that it can be published with the agenda for the meeting on ",
+        "{{ meeting.date_text }}",
+        " at ",
+        "{{ meeting.time_text }}",
+        " in ",
+        "{{ meeting.venue }}",
+        ".",
+    )
     letter.requests("For ease of reference, the Commission's requests were:")
-    letter.para("Please send your response to ", "{{ respond_to_email }}", ". If you have "
-                "already sent it, thank you, and please disregard this reminder. If you expect "
-                "any difficulty in meeting the deadline, please let me know as soon as possible "
-                "so that I can tell the Chair.", before=12)
+    letter.para(
+        "Please send your response to ",
+        "{{ respond_to_email }}",
+        ". If you have "
+        "already sent it, thank you, and please disregard this reminder. If you expect "
+        "any difficulty in meeting the deadline, please let me know as soon as possible "
+        "so that I can tell the Chair.",
+        before=12,
+    )
     letter.sign_off(by_chair=False)
     letter.on_behalf_of_chair()
     letter.cc()
@@ -325,16 +384,29 @@ PLURAL_DAYS = "{{ 'day' if days_overdue == 1 else 'days' }}"
 def overdue_notice(letter: Letter) -> None:
     letter.subject("Overdue written response – ")
     letter.written_to_you("I wrote to you on behalf of the Commission")
-    letter.para("Your written response was due on ", "{{ response_due_text }}", ", ", DAYS,
-                " ", PLURAL_DAYS, " ago, and we have not yet received it.")
-    letter.para("The agenda for the meeting on ", "{{ meeting.date_text }}", " is about to be "
-                "published. Please send your response to ", "{{ respond_to_email }}", " as soon "
-                "as you can. If it cannot arrive in time, please let me know when to expect it: "
-                "the agenda will show it as to follow, and it will reach members in a "
-                "supplementary pack.")
+    letter.para(
+        "Your written response was due on ",
+        "{{ response_due_text }}",
+        ", ",
+        DAYS,
+        " ",
+        PLURAL_DAYS,
+        " ago, and we have not yet received it.",
+    )
+    letter.para(
+        "The agenda for the meeting on ",
+        "{{ meeting.date_text }}",
+        " is about to be published. Please send your response to ",
+        "{{ respond_to_email }}",
+        " as soon "
+        "as you can. If it cannot arrive in time, please let me know when to expect it: "
+        "the agenda will show it as to follow, and it will reach members in a "
+        "supplementary pack.",
+    )
     letter.requests("For ease of reference, the Commission's requests were:")
-    letter.para("If you have sent your response in the last day or so, thank you, and please "
-                "disregard this notice.", before=12)
+    letter.para(
+        "If you have sent your response in the last day or so, thank you, and please disregard this notice.", before=12
+    )
     letter.sign_off(by_chair=False)
     letter.on_behalf_of_chair()
     letter.cc()
@@ -343,14 +415,33 @@ def overdue_notice(letter: Letter) -> None:
 def escalation(letter: Letter) -> None:
     letter.subject("Written response overdue – ")
     letter.written_to_you("the Commission wrote to you")
-    letter.para("The response was due on ", "{{ response_due_text }}", " and is now ", DAYS, " ",
-                PLURAL_DAYS, " overdue. We have not received it, or heard when to expect it.")
-    letter.para("The Commission will take this item at its meeting on ", "{{ meeting.date_text }}",
-                " at ", "{{ meeting.time_text }}", " in ", "{{ meeting.venue }}", ", and members "
-                "rely on written responses to prepare their questions. I have therefore copied "
-                "this letter to ", "{{ chair.name }}", ", ", "{{ chair.role_line }}", ".")
-    letter.para("Please send your response to ", "{{ respond_to_email }}", " by return, or let "
-                "me know today when we can expect it and who will attend the meeting.")
+    letter.para(
+        "The response was due on ",
+        "{{ response_due_text }}",
+        " and is now ",
+        DAYS,
+        " ",
+        PLURAL_DAYS,
+        " overdue. We have not received it, or heard when to expect it.",
+    )
+    letter.para(
+        "The Commission will take this item at its meeting on ",
+        "{{ meeting.date_text }}",
+        " at ",
+        "{{ meeting.time_text }}",
+        " in ",
+        "{{ meeting.venue }}",
+        ", and members rely on written responses to prepare their questions. I have therefore copied this letter to ",
+        "{{ chair.name }}",
+        ", ",
+        "{{ chair.role_line }}",
+        ".",
+    )
+    letter.para(
+        "Please send your response to ",
+        "{{ respond_to_email }}",
+        " by return, or let me know today when we can expect it and who will attend the meeting.",
+    )
     letter.requests("The Commission's requests were:")
     letter.sign_off(by_chair=False)
     letter.cc()
@@ -360,8 +451,7 @@ TEMPLATES: dict[str, tuple[str, Callable[[Letter], None]]] = {
     "request_letter.docx": ("Request for written evidence (template)", request_letter),
     "reminder.docx": ("Reminder before the response due date (template)", reminder),
     "overdue_notice.docx": ("Overdue response notice (template)", overdue_notice),
-    "escalation.docx": ("Escalation of an overdue response, copied to the Chair (template)",
-                        escalation),
+    "escalation.docx": ("Escalation of an overdue response, copied to the Chair (template)", escalation),
 }
 
 
@@ -379,8 +469,10 @@ def build(title: str, body: Callable[[Letter], None]) -> bytes:
     props.subject = "Living in Hackney Scrutiny Commission correspondence"
     props.language = "en-GB"
     props.keywords = "scrutiny; letter template"
-    props.comments = ("Letter template: edit the wording freely in Word, but keep every tag in "
-                      "double braces and every paragraph tag exactly as it is.")
+    props.comments = (
+        "Letter template: edit the wording freely in Word, but keep every tag in "
+        "double braces and every paragraph tag exactly as it is."
+    )
     props.created = BUILT
     props.modified = BUILT
     props.revision = 1
@@ -391,8 +483,12 @@ def build(title: str, body: Callable[[Letter], None]) -> bytes:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "templates",
-                        help="folder to write the .docx templates to (default: templates/)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parents[1] / "templates",
+        help="folder to write the .docx templates to (default: templates/)",
+    )
     args = parser.parse_args(argv)
     for file_name, (title, body) in TEMPLATES.items():
         path = args.out / file_name

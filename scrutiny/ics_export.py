@@ -143,9 +143,7 @@ def build_calendar(
         if deadlines:
             for kind, attribute in _DEADLINE_KINDS:
                 day: date = getattr(meeting, attribute)
-                calendar.add_component(
-                    _deadline_event(meeting, kind, day, committee, uid_domain, stamp)
-                )
+                calendar.add_component(_deadline_event(meeting, kind, day, committee, uid_domain, stamp))
     return bytes(calendar.to_ical())
 
 
@@ -169,14 +167,10 @@ def _validated(meetings: Sequence[ExportMeeting]) -> list[ExportMeeting]:
 def _check_identifier(value: str, what: str) -> None:
     """UIDs are built from these, so they must be plain tokens."""
     if not value or any(c.isspace() or not c.isprintable() or c == "@" for c in value):
-        raise ScrutinyError(
-            f"calendar export: {what} {value!r} must be non-empty, without spaces or '@'"
-        )
+        raise ScrutinyError(f"calendar export: {what} {value!r} must be non-empty, without spaces or '@'")
 
 
-def _meeting_event(
-    meeting: ExportMeeting, committee: str, uid_domain: str, stamp: datetime
-) -> Event:
+def _meeting_event(meeting: ExportMeeting, committee: str, uid_domain: str, stamp: datetime) -> Event:
     title = meeting.title.strip() or committee
     if committee.casefold() not in title.casefold():
         title = f"{committee}: {title}"  # so the event says whose meeting it is
@@ -199,8 +193,10 @@ def _meeting_description(meeting: ExportMeeting, committee: str) -> str:
     lines = []
     if meeting.cancelled:
         lines += ["This meeting has been cancelled.", ""]
-    lines.append(f"{committee}, {_long_date(meeting.start.astimezone(LONDON).date())}"
-                 f" at {meeting.start.astimezone(LONDON):%H:%M}")
+    lines.append(
+        f"{committee}, {_long_date(meeting.start.astimezone(LONDON).date())}"
+        f" at {meeting.start.astimezone(LONDON):%H:%M}"
+    )
     lines.append(f"Venue: {meeting.venue}")
     lines.append("")
     items = [item.strip() for item in meeting.agenda_items if item.strip()]
@@ -231,8 +227,7 @@ def _deadline_event(
     description = kind.description.format(committee=committee, meeting=meeting_day)
     if meeting.cancelled:
         summary = f"CANCELLED: {summary}"
-        description = f"The meeting has been cancelled; this deadline no longer applies.\n\n" \
-                      f"{description}"
+        description = f"The meeting has been cancelled; this deadline no longer applies.\n\n{description}"
     event = Event()
     event.add("uid", deadline_uid(kind.kind, meeting.meeting_id, uid_domain))
     event.add("dtstamp", stamp)
@@ -243,17 +238,25 @@ def _deadline_event(
     event.add("status", "CANCELLED" if meeting.cancelled else "CONFIRMED")
     event.add("transp", "TRANSPARENT")  # a deadline does not make anyone busy
     if not meeting.cancelled:
-        event.add_component(
-            Alarm.new_display(
-                kind.alarm.format(meeting=meeting_day), trigger=DEADLINE_ALARM_TRIGGER
-            )
-        )
+        event.add_component(Alarm.new_display(kind.alarm.format(meeting=meeting_day), trigger=DEADLINE_ALARM_TRIGGER))
     return event
 
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def _long_date(day: date) -> str:

@@ -25,8 +25,19 @@ from scrutiny.errors import ScrutinyError
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 
 # Event properties we read; a parse error in any of them makes a meeting event unusable.
-_USED_PROPERTIES = ("UID", "SUMMARY", "DTSTART", "DTEND", "DURATION", "LOCATION", "STATUS",
-                    "SEQUENCE", "RRULE", "RDATE", "RECURRENCE-ID")
+_USED_PROPERTIES = (
+    "UID",
+    "SUMMARY",
+    "DTSTART",
+    "DTEND",
+    "DURATION",
+    "LOCATION",
+    "STATUS",
+    "SEQUENCE",
+    "RRULE",
+    "RDATE",
+    "RECURRENCE-ID",
+)
 _MAX_DETAIL = 80  # characters of raw input quoted in an error message
 
 
@@ -118,8 +129,7 @@ def _read_text(path: Path, source: str) -> bytes:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ScrutinyError(
-            f"{source}: not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line});"
-            " re-export the calendar as UTF-8"
+            f"{source}: not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); re-export the calendar as UTF-8"
         ) from exc
     # Bytes, not str: icalendar treats a one-line str as a file name to open.
     return text.encode("utf-8")
@@ -139,9 +149,7 @@ def _parse_calendars(data: bytes, source: str) -> list[Calendar]:
         raise ScrutinyError(f"{source}: no complete VCALENDAR (missing END:VCALENDAR?)")
     for component in components:
         if component.name != "VCALENDAR":
-            raise ScrutinyError(
-                f"{source}: top-level component is {_quote(component.name)}, not VCALENDAR"
-            )
+            raise ScrutinyError(f"{source}: top-level component is {_quote(component.name)}, not VCALENDAR")
     return components  # type: ignore[return-value]
 
 
@@ -170,12 +178,10 @@ def _extract(
                 reasons.append(f"{label}: not a meeting of this committee")
                 continue
             if "RECURRENCE-ID" in event:
-                reasons.append(f"{label}: RECURRENCE-ID override of a recurring event"
-                               " (not supported)")
+                reasons.append(f"{label}: RECURRENCE-ID override of a recurring event (not supported)")
                 continue
             if "RRULE" in event or "RDATE" in event:
-                reasons.append(f"{label}: recurring event (RRULE/RDATE); export single"
-                               " meetings instead")
+                reasons.append(f"{label}: recurring event (RRULE/RDATE); export single meetings instead")
                 continue
             try:
                 meeting = _meeting(
@@ -188,13 +194,10 @@ def _extract(
             except _EventProblem as problem:
                 raise ScrutinyError(f"{source}: {label}: {problem}") from problem
             except Exception as exc:  # noqa: BLE001 - name the event, whatever went wrong
-                raise ScrutinyError(
-                    f"{source}: {label}: could not be read ({_describe(exc)})"
-                ) from exc
+                raise ScrutinyError(f"{source}: {label}: could not be read ({_describe(exc)})") from exc
             if meeting.uid in first_index_of_uid:
                 raise ScrutinyError(
-                    f"{source}: {label}: duplicate UID, already used by event"
-                    f" {first_index_of_uid[meeting.uid]}"
+                    f"{source}: {label}: duplicate UID, already used by event {first_index_of_uid[meeting.uid]}"
                 )
             first_index_of_uid[meeting.uid] = index
             meetings.append(meeting)
@@ -266,9 +269,7 @@ def _end(event: Component, start: datetime, timezones: _TimezoneResolver) -> dat
     # Compare in UTC: within one zone Python compares wall times and ignores the fold, so an
     # end in the repeated hour after the autumn clock change would look earlier than it is.
     if end.astimezone(UTC) < start.astimezone(UTC):
-        raise _EventProblem(
-            f"ends ({end:%Y-%m-%d %H:%M}) before it starts ({start:%Y-%m-%d %H:%M})"
-        )
+        raise _EventProblem(f"ends ({end:%Y-%m-%d %H:%M}) before it starts ({start:%Y-%m-%d %H:%M})")
     return end
 
 
@@ -332,16 +333,11 @@ class _TimezoneResolver:
         if zone is None:
             component = self._components.get(tzid)
             if component is None:
-                raise _EventProblem(
-                    f"{prop_name} has unknown TZID {_quote(tzid)} and the file has no"
-                    " VTIMEZONE for it"
-                )
+                raise _EventProblem(f"{prop_name} has unknown TZID {_quote(tzid)} and the file has no VTIMEZONE for it")
             try:
                 zone = tzp.create_timezone(component)
             except Exception as exc:  # noqa: BLE001 - a broken VTIMEZONE is bad input
-                raise _EventProblem(
-                    f"VTIMEZONE {_quote(tzid)} is invalid ({_describe(exc)})"
-                ) from exc
+                raise _EventProblem(f"VTIMEZONE {_quote(tzid)} is invalid ({_describe(exc)})") from exc
         self._resolved[tzid] = zone
         return zone
 

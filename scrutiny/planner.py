@@ -86,8 +86,7 @@ def _validate(commitments: Sequence[Commitment], meetings: Sequence[MeetingSlot]
         seen_keys.add(item.key)
         if item.interval_months < 1:
             raise ScrutinyError(
-                f"commitment {item.key!r}: interval_months must be at least 1, "
-                f"got {item.interval_months}"
+                f"commitment {item.key!r}: interval_months must be at least 1, got {item.interval_months}"
             )
         if item.earliest_months_before_due is not None and item.earliest_months_before_due < 0:
             raise ScrutinyError(
@@ -143,10 +142,7 @@ class _Run:
         if slot.meeting_date >= self.as_of and slot.request_by_date < self.as_of:
             reason += f"; note its request deadline {long_date(slot.request_by_date)} has passed"
         if self.used[slot.meeting_id] > slot.capacity:
-            reason += (
-                f"; note this puts {self.used[slot.meeting_id]} items on a meeting "
-                f"with room for {slot.capacity}"
-            )
+            reason += f"; note this puts {self.used[slot.meeting_id]} items on a meeting with room for {slot.capacity}"
         earliest = item.earliest
         if earliest is not None and slot.meeting_date < earliest:
             reason += f"; note this is before {long_date(earliest)}, {_window_text(item)}"
@@ -155,9 +151,7 @@ class _Run:
     def place_normally(self, item: Commitment, due: date, pin_note: str) -> Placement:
         head = _due_text(due, self.as_of)
         earliest = item.earliest
-        if earliest is not None and not any(
-            m.meeting_date >= earliest and not m.cancelled for m in self.meetings
-        ):
+        if earliest is not None and not any(m.meeting_date >= earliest and not m.cancelled for m in self.meetings):
             # Next year's calendar is not in yet: wait for it rather than take the item
             # at the end of this year, weeks after the last time.
             reason = (
@@ -175,9 +169,7 @@ class _Run:
         reason += pin_note
         return Placement(item.key, chosen.meeting_id, chosen.meeting_date, due, reason, pinned=False)
 
-    def choose(
-        self, due: date, earliest: date | None = None
-    ) -> tuple[MeetingSlot | None, str, list[MeetingSlot]]:
+    def choose(self, due: date, earliest: date | None = None) -> tuple[MeetingSlot | None, str, list[MeetingSlot]]:
         """The meeting for an item due on `due` (on or after `earliest`), how it was
         chosen, and the meetings it passed over on the way."""
         eligible = [
@@ -199,10 +191,7 @@ class _Run:
             how = f"last meeting {when} it with time for a response and room"
             return chosen, how, skipped
         chosen = next((m for m in eligible if m.meeting_date > due), None)
-        how = (
-            f"no meeting on or before it leaves {self.lead} for a response and has room, "
-            "so the first one after"
-        )
+        how = f"no meeting on or before it leaves {self.lead} for a response and has room, so the first one after"
         skipped = self.meetings[: self.meetings.index(chosen)] if chosen else []
         return chosen, how, skipped
 
@@ -211,10 +200,7 @@ class _Run:
         if not any(m for m in upcoming if not m.cancelled and m.request_by_date >= self.as_of):
             text = f"not placed: no meeting in the calendar leaves {self.lead} for a response"
         else:
-            text = (
-                f"not placed: no meeting in the calendar leaves {self.lead} for a response "
-                "and has room"
-            )
+            text = f"not placed: no meeting in the calendar leaves {self.lead} for a response and has room"
         return text + self.passed_over(upcoming) + "; add a meeting or pin the item to one"
 
 
@@ -265,15 +251,12 @@ def plan_placements(
             pin_notes[item.key] = f"; pin to meeting {pin!r} ignored: no such meeting in the calendar"
         elif slot.cancelled:
             pin_notes[item.key] = (
-                f"; pin to meeting {pin!r} ({long_date(slot.meeting_date)}) ignored: "
-                "that meeting is cancelled"
+                f"; pin to meeting {pin!r} ({long_date(slot.meeting_date)}) ignored: that meeting is cancelled"
             )
         else:
             placements[item.key] = run.place_pinned(item, slot, item.due_date)
 
     for item in ordered:
         if item.key not in placements:
-            placements[item.key] = run.place_normally(
-                item, item.due_date, pin_notes.get(item.key, "")
-            )
+            placements[item.key] = run.place_normally(item, item.due_date, pin_notes.get(item.key, ""))
     return [placements[item.key] for item in ordered]

@@ -20,14 +20,24 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SCRUTINY_", extra="ignore")
 
     home: Path = Field(default_factory=Path.cwd, description="Working folder: state/, letters/, outbox/ live here.")
-    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite under $SCRUTINY_HOME/state/.")
-    config: Path | None = Field(default=None, description="Committee configuration file; default the bundled Living in Hackney one.")
-    templates_dir: Path | None = Field(default=None, description="Folder of Word templates; default the repository's templates/.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default SQLite under $SCRUTINY_HOME/state/."
+    )
+    config: Path | None = Field(
+        default=None, description="Committee configuration file; default the bundled Living in Hackney one."
+    )
+    templates_dir: Path | None = Field(
+        default=None, description="Folder of Word templates; default the repository's templates/."
+    )
     smtp_host: str | None = Field(default=None, description="SMTP server; unset means e-mails go to the outbox folder.")
     smtp_port: int = Field(default=587, description="SMTP port.")
     smtp_username: str | None = Field(default=None, description="SMTP user name.")
-    smtp_password: str | None = Field(default=None, description="SMTP password (from the environment, never the repository).")
-    smtp_password_block: str | None = Field(default=None, description="Name of a Prefect Secret block holding the SMTP password.")
+    smtp_password: str | None = Field(
+        default=None, description="SMTP password (from the environment, never the repository)."
+    )
+    smtp_password_block: str | None = Field(
+        default=None, description="Name of a Prefect Secret block holding the SMTP password."
+    )
     smtp_starttls: bool = Field(default=True, description="Use STARTTLS on the SMTP connection.")
     pdf: bool = Field(default=True, description="Also write PDFs when LibreOffice is installed.")
     delivery_retry_delays: str = Field(

@@ -75,9 +75,7 @@ class TimetableRules(BaseModel):
         if data is None:
             return cls()
         if not isinstance(data, Mapping):
-            raise ScrutinyError(
-                f"{source}: expected a mapping of timetable settings, got {type(data).__name__}"
-            )
+            raise ScrutinyError(f"{source}: expected a mapping of timetable settings, got {type(data).__name__}")
         try:
             return cls.model_validate(dict(data))
         except ValidationError as exc:
@@ -119,22 +117,16 @@ def _publication(meeting_date: date, rules: TimetableRules, calendar: WorkingDay
     return calendar.subtract_working_days(meeting_date, rules.clear_working_days_before_meeting + 1)
 
 
-def compute_timetable(
-    meeting_date: date, rules: TimetableRules, calendar: WorkingDayCalendar
-) -> MeetingTimetable:
+def compute_timetable(meeting_date: date, rules: TimetableRules, calendar: WorkingDayCalendar) -> MeetingTimetable:
     """Derive a meeting's timetable. A meeting on a non-working day is computed the same way."""
     publication = _publication(meeting_date, rules, calendar)
-    due = calendar.subtract_working_days(
-        publication, rules.response_due_working_days_before_publication
-    )
+    due = calendar.subtract_working_days(publication, rules.response_due_working_days_before_publication)
     return MeetingTimetable(
         meeting_date=meeting_date,
         publication_date=publication,
         response_due_date=due,
         request_by_date=calendar.on_or_before(due - timedelta(weeks=rules.request_weeks_before_due)),
-        letter_window_opens=calendar.on_or_before(
-            due - timedelta(weeks=rules.letter_window_weeks_before_due)
-        ),
+        letter_window_opens=calendar.on_or_before(due - timedelta(weeks=rules.letter_window_weeks_before_due)),
         reminder_date=calendar.subtract_working_days(due, rules.reminder_working_days_before_due),
         overdue_date=calendar.add_working_days(due, rules.overdue_working_days_after_due),
         escalation_date=calendar.add_working_days(due, rules.escalation_working_days_after_due),
@@ -144,9 +136,27 @@ def compute_timetable(
 # -- explanations ------------------------------------------------------------------------
 
 _NUMBER_WORDS = (
-    "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-    "eighteen", "nineteen", "twenty",
+    "no",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
 )
 
 
@@ -184,9 +194,7 @@ def _stepped_over(calendar: WorkingDayCalendar, start: date, end: date) -> str:
     return f" (stepped over {listed})"
 
 
-def _weeks_back(
-    label: str, due: date, weeks: int, result: date, calendar: WorkingDayCalendar, tail: str
-) -> str:
+def _weeks_back(label: str, due: date, weeks: int, result: date, calendar: WorkingDayCalendar, tail: str) -> str:
     raw = due - timedelta(weeks=weeks)
     text = f"{label} {short_date(result)}: {_count(weeks, 'weeks')} before the response due date"
     if raw != result:
@@ -197,9 +205,7 @@ def _weeks_back(
     return text + tail
 
 
-def explain_timetable(
-    meeting_date: date, rules: TimetableRules, calendar: WorkingDayCalendar
-) -> list[str]:
+def explain_timetable(meeting_date: date, rules: TimetableRules, calendar: WorkingDayCalendar) -> list[str]:
     """One sentence per date of `compute_timetable`, saying how it was derived and which
     weekends, bank holidays and closures it stepped over."""
     t = compute_timetable(meeting_date, rules, calendar)
@@ -208,20 +214,14 @@ def explain_timetable(
     meeting_note = calendar.why_not_working(meeting_date)
     lines.append(
         f"Meeting {short_date(meeting_date)}"
-        + (
-            f": not a working day ({meeting_note}); the timetable is worked out the same way."
-            if meeting_note
-            else "."
-        )
+        + (f": not a working day ({meeting_note}); the timetable is worked out the same way." if meeting_note else ".")
     )
 
     clear = rules.clear_working_days_before_meeting
     lines.append(
         f"Publication {short_date(t.publication_date)}: the latest working day leaving "
         f"{_count(clear, 'clear working days')} before the meeting, not counting the day of "
-        f"publication or the day of the meeting"
-        + _stepped_over(calendar, t.publication_date, meeting_date)
-        + "."
+        f"publication or the day of the meeting" + _stepped_over(calendar, t.publication_date, meeting_date) + "."
     )
 
     lines.append(
@@ -234,14 +234,21 @@ def explain_timetable(
 
     lines.append(
         _weeks_back(
-            "Request by", t.response_due_date, rules.request_weeks_before_due,
-            t.request_by_date, calendar, "; request letters must have gone out by then.",
+            "Request by",
+            t.response_due_date,
+            rules.request_weeks_before_due,
+            t.request_by_date,
+            calendar,
+            "; request letters must have gone out by then.",
         )
     )
     lines.append(
         _weeks_back(
-            "Letter window opens", t.response_due_date, rules.letter_window_weeks_before_due,
-            t.letter_window_opens, calendar,
+            "Letter window opens",
+            t.response_due_date,
+            rules.letter_window_weeks_before_due,
+            t.letter_window_opens,
+            calendar,
             "; the first run on or after this day issues the request letters.",
         )
     )

@@ -83,19 +83,14 @@ class WorkingDayCalendar:
             # A datetime is a date subclass but never equals a date, so it would silently
             # never match: refuse it along with anything else that is not a plain date.
             if not isinstance(item, date) or isinstance(item, datetime):
-                raise ScrutinyError(
-                    f"council closure day {item!r} is not a date (write it as YYYY-MM-DD)"
-                )
+                raise ScrutinyError(f"council closure day {item!r} is not a date (write it as YYYY-MM-DD)")
             closures.add(item)
         self.extra_closures: frozenset[date] = frozenset(closures)
         self._holidays: dict[date, str] = {}
         self._loaded_years: set[int] = set()
 
     def __repr__(self) -> str:
-        return (
-            f"WorkingDayCalendar(subdivision={self.subdivision!r}, "
-            f"extra_closures={sorted(self.extra_closures)!r})"
-        )
+        return f"WorkingDayCalendar(subdivision={self.subdivision!r}, extra_closures={sorted(self.extra_closures)!r})"
 
     # -- holiday data -------------------------------------------------------------------
 
@@ -119,11 +114,7 @@ class WorkingDayCalendar:
         instead, which is how GOV.UK publishes the England and Wales dates.
         """
         self._load_year(year)
-        return sorted(
-            (day, self._holidays[day])
-            for day in self._holidays
-            if day.year == year and day.weekday() < 5
-        )
+        return sorted((day, self._holidays[day]) for day in self._holidays if day.year == year and day.weekday() < 5)
 
     # -- single days --------------------------------------------------------------------
 

@@ -91,7 +91,9 @@ def upgrade_schema(url: str) -> str:
             command.upgrade(config, "head")  # a no-op when the lock's previous holder already did it
         return current_revision(url)
     except SQLAlchemyError as exc:
-        raise ScrutinyError(f"database {redact(url)}: schema upgrade failed, nothing changed ({_first_line(exc)})") from None
+        raise ScrutinyError(
+            f"database {redact(url)}: schema upgrade failed, nothing changed ({_first_line(exc)})"
+        ) from None
 
 
 @contextmanager

@@ -40,7 +40,14 @@ def state_counts(home: Path) -> dict[str, int]:
     url = get_settings().effective_database_url
     counts: dict[str, int] = {}
     with Session(get_engine(url)) as session:
-        for table in (models.AgendaItem, models.Request, models.Document, models.Reminder, models.Response, models.Pack):
+        for table in (
+            models.AgendaItem,
+            models.Request,
+            models.Document,
+            models.Reminder,
+            models.Response,
+            models.Pack,
+        ):
             counts[table.__name__] = session.exec(select(func.count()).select_from(table)).one()
     for folder in ("letters", "outbox", "packs", "responses"):
         root = home / folder

@@ -14,7 +14,11 @@ def test_benchmarks_run_quick(tmp_path: Path) -> None:
     output = tmp_path / "results.json"
     subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--output", str(output)],
-        check=True, capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
     )
     results = json.loads(output.read_text())
     assert {"timetable", "planning", "letters", "tracker"} <= set(results)

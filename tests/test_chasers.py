@@ -22,7 +22,9 @@ def _statuses(capsys: pytest.CaptureFixture[str], as_of: str) -> dict[str, str]:
 
 def _respond(capsys: pytest.CaptureFixture[str], home: Path, request_id: str, received: str) -> str:
     path = write_response_docx(
-        home.parent / "inbox" / f"{request_id}.docx", organisation=request_id, meeting_date="25 January 2027",
+        home.parent / "inbox" / f"{request_id}.docx",
+        organisation=request_id,
+        meeting_date="25 January 2027",
         body=f"Written response for {request_id}.",
     )
     result = run_cli(capsys, "responses", "record", request_id, str(path), "--received", received)
@@ -61,9 +63,13 @@ def test_a_meeting_from_letters_to_supplementary_pack(
     assert len(escalations) == 5
     text = "\n".join(p.text for p in Document(str(escalations[0])).paragraphs)
     assert "Cllr Sharon Patrick" in text.split("CC", 1)[1]
-    messages = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in (home / "outbox").glob("*.eml")]
+    messages = [
+        email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in (home / "outbox").glob("*.eml")
+    ]
     escalation_mails = [m for m in messages if "copied to the Chair" in str(m["Subject"])]
-    assert len(escalation_mails) == 5 and all("sharon.patrick@hackney.example" in str(m["Cc"]) for m in escalation_mails)
+    assert len(escalation_mails) == 5 and all(
+        "sharon.patrick@hackney.example" in str(m["Cc"]) for m in escalation_mails
+    )
     assert len(messages) == 7 + 6 + 6 + 5  # letters, reminders, overdue notices, escalations: each once
 
     # The pack: responses received so far appended, the rest "to follow".
@@ -141,7 +147,9 @@ def test_minutes_go_in_the_next_pack_or_a_supplementary_one(
     assert "Agenda pack v1" in first.out and "Minutes of the previous meeting" in first.out  # listed as to follow
 
     minutes = write_response_docx(
-        sqlite_home.parent / "minutes-2026-12-07.docx", organisation="Minutes", meeting_date="7 December 2026",
+        sqlite_home.parent / "minutes-2026-12-07.docx",
+        organisation="Minutes",
+        meeting_date="7 December 2026",
         body="Minutes of the meeting held on 7 December 2026.",
     )
     recorded = run_cli(capsys, "minutes", "record", "2026-12-07", str(minutes))

@@ -94,8 +94,12 @@ def test_a_good_configuration_is_installed(sqlite_home: Path, capsys: pytest.Cap
     ],
 )
 def test_bad_environment(
-    sqlite_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-    variable: str, value: str, expected: str,
+    sqlite_home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    value: str,
+    expected: str,
 ) -> None:
     monkeypatch.setenv(variable, value)
     result = run_cli(capsys, "timetable")

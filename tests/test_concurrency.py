@@ -20,7 +20,10 @@ def test_runs_at_once_write_each_letter_and_email_once(home: Path) -> None:
     env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "SCRUTINY_PDF": "false"}
     command = [sys.executable, "-m", "scrutiny", "run", "--as-of", "2026-11-21"]
     # An empty database: the runs also race to create the schema and load the committee.
-    runs = [subprocess.Popen(command, env=env, cwd=home, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    runs = [
+        subprocess.Popen(command, env=env, cwd=home, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
     outputs = [run.communicate(timeout=300) for run in runs]
     for run, (_out, err) in zip(runs, outputs, strict=True):
         assert run.returncode == 0, err
@@ -33,5 +36,10 @@ def test_runs_at_once_write_each_letter_and_email_once(home: Path) -> None:
     assert counts["files:outbox"] == 7
     assert len(list((home / "letters" / "2027-01-25").glob("*.docx"))) == 7
     # between them the runs wrote each letter once
-    written = sum(int(line.split(":")[1].split("(")[0]) for out, _ in outputs for line in out.splitlines() if line.startswith("Letters written:"))
+    written = sum(
+        int(line.split(":")[1].split("(")[0])
+        for out, _ in outputs
+        for line in out.splitlines()
+        if line.startswith("Letters written:")
+    )
     assert written == 7

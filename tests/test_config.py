@@ -52,7 +52,10 @@ def _mutated(tmp_path: Path, change) -> Path:  # type: ignore[no-untyped-def]
         (lambda d: d["committee"].pop("name"), "committee.name: Field required"),
         (lambda d: d["committee"].update(surprise=1), "committee.surprise: Extra inputs are not permitted"),
         (lambda d: d["organisations"][0]["contact"].update(email="not-an-address"), "organisations.0.contact.email"),
-        (lambda d: d["committee"].update(chair="Cllr Nobody"), "committee.chair 'Cllr Nobody' is not one of the members"),
+        (
+            lambda d: d["committee"].update(chair="Cllr Nobody"),
+            "committee.chair 'Cllr Nobody' is not one of the members",
+        ),
         (lambda d: d["commitments"][0]["respondents"].append("acme"), "respondent 'acme' is not an organisation"),
         (lambda d: d["commitments"][0].update(recommendation=99), "has no recommendation 99"),
         (lambda d: d["meetings"].append({"date": "2027-02-30"}), "meetings.10.date"),

@@ -40,7 +40,11 @@ def test_run_in_an_empty_home_places_items_writes_letters_and_lists_responses(
     to_police = [name for name, text in texts.items() if "Chief Superintendent James Conway" in text.split("Dear")[0]]
     assert to_mopac and to_police
     r15_police = next(text for name, text in texts.items() if name.startswith("r15-1-met-ce-bcu"))
-    for topic in ("body worn camera dip sampling", "engagement of the community in training", "Section 60 communications"):
+    for topic in (
+        "body worn camera dip sampling",
+        "engagement of the community in training",
+        "Section 60 communications",
+    ):
         assert topic in r15_police
     assert "Monday 25 January 2027" in r15_police and "Friday 8 January 2027" in r15_police
     assert "Cllr Sharon Patrick" in r15_police

@@ -148,10 +148,12 @@ def test_invitation_is_a_london_meeting_request() -> None:
 
 
 def test_invitation_in_summer_uses_bst_and_converts_other_zones() -> None:
-    summer = Calendar.from_ical(_invitation(
-        start=datetime(2025, 6, 23, 18, 0, tzinfo=UTC),
-        end=datetime(2025, 6, 23, 20, 0, tzinfo=UTC),
-    ))
+    summer = Calendar.from_ical(
+        _invitation(
+            start=datetime(2025, 6, 23, 18, 0, tzinfo=UTC),
+            end=datetime(2025, 6, 23, 20, 0, tzinfo=UTC),
+        )
+    )
     [event] = summer.walk("VEVENT")
     start = event.decoded("DTSTART")
     assert start.hour == 19 and start.utcoffset().total_seconds() == 3600
@@ -225,8 +227,11 @@ def _authenticator(server: Any, session: Any, envelope: Any, mechanism: str, aut
 def smtp_server() -> Iterator[tuple[Controller, StoringHandler]]:
     handler = StoringHandler()
     controller = Controller(
-        handler, hostname="127.0.0.1", port=_free_port(),
-        authenticator=_authenticator, auth_require_tls=False,
+        handler,
+        hostname="127.0.0.1",
+        port=_free_port(),
+        authenticator=_authenticator,
+        auth_require_tls=False,
     )
     controller.start()
     try:
@@ -236,8 +241,9 @@ def smtp_server() -> Iterator[tuple[Controller, StoringHandler]]:
 
 
 def _delivery(controller: Controller, **changes: Any) -> SmtpDelivery:
-    arguments: dict[str, Any] = dict(host="127.0.0.1", port=controller.port, username=None,
-                                     password=None, starttls=False, timeout=5)
+    arguments: dict[str, Any] = dict(
+        host="127.0.0.1", port=controller.port, username=None, password=None, starttls=False, timeout=5
+    )
     arguments.update(changes)
     return SmtpDelivery(**arguments)
 
@@ -252,8 +258,11 @@ def test_smtp_delivers_letter_and_invitation(smtp_server: tuple[Controller, Stor
 
     [envelope] = handler.envelopes
     assert envelope.mail_from == "scrutiny@hackney.example"
-    assert sorted(envelope.rcpt_tos) == ["james.conway@met.example", "sharon.patrick@hackney.example",
-                                         "tracey.anderson@hackney.example"]
+    assert sorted(envelope.rcpt_tos) == [
+        "james.conway@met.example",
+        "sharon.patrick@hackney.example",
+        "tracey.anderson@hackney.example",
+    ]
     received = email.message_from_bytes(envelope.original_content, policy=policy.default)
     assert received["Message-ID"] == message["Message-ID"]
     assert [a for _n, a in getaddresses([received["To"]])] == ["james.conway@met.example"]
@@ -286,14 +295,21 @@ def test_smtp_refusals_are_one_line(smtp_server: tuple[Controller, StoringHandle
         _delivery(controller).deliver(_message([letter]))
     handler.refuse_data = False
 
-    with pytest.raises(ScrutinyError, match=rf"^{server} refused the message: no recipient accepted "
-                                            r"\(nobody@refused.example: 550 5.1.1 No such mailbox here\)$"):
+    with pytest.raises(
+        ScrutinyError,
+        match=rf"^{server} refused the message: no recipient accepted "
+        r"\(nobody@refused.example: 550 5.1.1 No such mailbox here\)$",
+    ):
         _delivery(controller).deliver(_message([letter], to="nobody@refused.example", cc=[]))
 
-    with pytest.raises(ScrutinyError, match=rf"^{server} refused the message for 1 of 3 recipients "
-                                            r"\(gone@refused.example: 550"):
-        _delivery(controller).deliver(_message([letter], cc=["tracey.anderson@hackney.example",
-                                                             "gone@refused.example"]))
+    with pytest.raises(
+        ScrutinyError,
+        match=rf"^{server} refused the message for 1 of 3 recipients "
+        r"\(gone@refused.example: 550",
+    ):
+        _delivery(controller).deliver(
+            _message([letter], cc=["tracey.anderson@hackney.example", "gone@refused.example"])
+        )
 
     with pytest.raises(ScrutinyError, match=rf"^{server} does not support STARTTLS"):
         _delivery(controller, starttls=True).deliver(_message([letter]))

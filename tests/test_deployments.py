@@ -38,7 +38,10 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
     env.pop("PREFECT_API_URL", None)
     log = (tmp_path_factory.mktemp("server-log") / "server.log").open("w")
     server = subprocess.Popen(
-        [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=log,
+        [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=log,
         start_new_session=True,
     )
     api = f"http://127.0.0.1:{port}/api"
@@ -61,7 +64,9 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
 
 
 def _prefect(env: dict[str, str], *args: str, cwd: Path = REPO, timeout: float = 180) -> str:
-    done = subprocess.run([PREFECT, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    done = subprocess.run(
+        [PREFECT, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
     assert done.returncode == 0, f"prefect {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout
 
@@ -80,7 +85,9 @@ def _inspect(env: dict[str, str], name: str) -> dict:
         "                          'id': str(d.id)}))\n"
         "asyncio.run(main())\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120, check=True
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -128,8 +135,13 @@ def test_deployments_schedules_and_a_worker_run(prefect_server: dict[str, str], 
     worker_env.pop("SCRUTINY_DATABASE_URL", None)
     _prefect(worker_env, "worker", "start", "--pool", "scrutiny", "--run-once", timeout=240)
     listing = subprocess.run(
-        [sys.executable, "-m", "scrutiny", "plan", "--as-of", "2026-11-21", "--json"], env=worker_env,
-        capture_output=True, text=True, timeout=240, check=True, cwd=home,
+        [sys.executable, "-m", "scrutiny", "plan", "--as-of", "2026-11-21", "--json"],
+        env=worker_env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=True,
+        cwd=home,
     )
     placed = {row["commitment"]: row["meeting_id"] for row in json.loads(listing.stdout)}
     assert placed == {"R15": "2027-01-25", "R16": "2027-01-25"}

@@ -24,7 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def _commands(parser: argparse.ArgumentParser, prefix: str = "scrutiny") -> Iterator[tuple[str, argparse.ArgumentParser]]:
+def _commands(
+    parser: argparse.ArgumentParser, prefix: str = "scrutiny"
+) -> Iterator[tuple[str, argparse.ArgumentParser]]:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
@@ -57,8 +59,18 @@ def _fields(model: type[BaseModel]) -> list[str]:
 
 @pytest.mark.parametrize(
     "model",
-    [TimetableRules, schema.CommitteeInfo, schema.Member, schema.Organisation, schema.Contact, schema.Review,
-     schema.Recommendation, schema.Commitment, schema.MeetingEntry, schema.Person],
+    [
+        TimetableRules,
+        schema.CommitteeInfo,
+        schema.Member,
+        schema.Organisation,
+        schema.Contact,
+        schema.Review,
+        schema.Recommendation,
+        schema.Commitment,
+        schema.MeetingEntry,
+        schema.Person,
+    ],
 )
 def test_every_configuration_key_is_documented(model: type[BaseModel]) -> None:
     for field in _fields(model):

@@ -71,8 +71,9 @@ def meetings() -> list[ExportMeeting]:
     ]
 
 
-def build(items: list[ExportMeeting] | None = None, *, deadlines: bool = True,
-          generated_at: datetime = GENERATED) -> bytes:
+def build(
+    items: list[ExportMeeting] | None = None, *, deadlines: bool = True, generated_at: datetime = GENERATED
+) -> bytes:
     return build_calendar(
         committee_name=COMMITTEE,
         meetings=meetings() if items is None else items,
@@ -172,9 +173,7 @@ def test_output_is_reproducible_and_order_independent() -> None:
     assert build() == first
     assert build(list(reversed(meetings()))) == first
     later = build(generated_at=datetime(2025, 1, 1, 12, 0, tzinfo=LONDON))
-    differing = [
-        (a, b) for a, b in zip(first.split(b"\r\n"), later.split(b"\r\n"), strict=True) if a != b
-    ]
+    differing = [(a, b) for a, b in zip(first.split(b"\r\n"), later.split(b"\r\n"), strict=True) if a != b]
     assert differing and all(a.startswith(b"DTSTAMP:") for a, _ in differing)
 
 
@@ -204,13 +203,10 @@ def test_empty_calendar_is_valid() -> None:
 def test_round_trip_through_the_importer(tmp_path: Path) -> None:
     path = tmp_path / "export.ics"
     path.write_bytes(build())
-    result = parse_meetings_ics(
-        path, committee_match=[COMMITTEE], default_start_time=time(19), default_venue="x"
-    )
+    result = parse_meetings_ics(path, committee_match=[COMMITTEE], default_start_time=time(19), default_venue="x")
     got = {(m.uid, m.start, m.end, m.venue, m.cancelled) for m in result.meetings}
     want = {
-        (meeting_uid(m.meeting_id, DOMAIN), m.start.astimezone(LONDON),
-         m.end.astimezone(LONDON), m.venue, m.cancelled)
+        (meeting_uid(m.meeting_id, DOMAIN), m.start.astimezone(LONDON), m.end.astimezone(LONDON), m.venue, m.cancelled)
         for m in meetings()
     }
     assert got == want
@@ -218,13 +214,16 @@ def test_round_trip_through_the_importer(tmp_path: Path) -> None:
     assert all(m.start.tzinfo == LONDON and not m.all_day for m in result.meetings)
 
 
-@pytest.mark.parametrize("change, words", [
-    ({"start": datetime(2024, 12, 9, 19, 0)}, "start has no timezone"),
-    ({"end": datetime(2024, 12, 9, 18, 0, tzinfo=LONDON)}, "ends before it starts"),
-    ({"meeting_id": "lih 2024"}, "meeting_id 'lih 2024' must be non-empty"),
-    ({"meeting_id": "a@b"}, "without spaces or '@'"),
-    ({"meeting_id": ""}, "must be non-empty"),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ({"start": datetime(2024, 12, 9, 19, 0)}, "start has no timezone"),
+        ({"end": datetime(2024, 12, 9, 18, 0, tzinfo=LONDON)}, "ends before it starts"),
+        ({"meeting_id": "lih 2024"}, "meeting_id 'lih 2024' must be non-empty"),
+        ({"meeting_id": "a@b"}, "without spaces or '@'"),
+        ({"meeting_id": ""}, "must be non-empty"),
+    ],
+)
 def test_bad_meetings_raise_scrutiny_error(change: dict[str, object], words: str) -> None:
     bad = [dataclasses.replace(meetings()[0], **change)]  # type: ignore[arg-type]
     with pytest.raises(ScrutinyError, match="calendar export") as info:
@@ -238,8 +237,8 @@ def test_other_bad_arguments() -> None:
     with pytest.raises(ScrutinyError, match="generated_at has no timezone"):
         build(generated_at=datetime(2024, 9, 2, 8, 30))
     with pytest.raises(ScrutinyError, match="uid_domain"):
-        build_calendar(committee_name=COMMITTEE, meetings=[], deadlines=False,
-                       uid_domain="bad domain", generated_at=GENERATED)
+        build_calendar(
+            committee_name=COMMITTEE, meetings=[], deadlines=False, uid_domain="bad domain", generated_at=GENERATED
+        )
     with pytest.raises(ScrutinyError, match="committee name is empty"):
-        build_calendar(committee_name=" ", meetings=[], deadlines=False,
-                       uid_domain=DOMAIN, generated_at=GENERATED)
+        build_calendar(committee_name=" ", meetings=[], deadlines=False, uid_domain=DOMAIN, generated_at=GENERATED)

@@ -47,60 +47,113 @@ def write(tmp_path: Path, name: str, body: str) -> Path:
 
 # file -> (skipped count, [(uid prefix, London start, venue, cancelled)])
 EXPECTED: dict[str, tuple[int, list[tuple[str, str, str, bool]]]] = {
-    "outlook-gmt-standard-time.ics": (1, [
-        ("040000008200E00074C5B7101A82E00800000000D0A3", "2024-07-08 19:00",
-         "Council Chamber, Hackney Town Hall, Mare Street, London E8 1EA", False),
-        ("040000008200E00074C5B7101A82E00800000000F1B2", "2024-12-09 19:00",
-         "Committee Room 102, Hackney Town Hall", False),
-    ]),
-    "google-calendar.ics": (3, [
-        ("5q1r8kq0j3v2m6t4n7p9s1u3w5@google.com", "2025-01-27 19:00",
-         "Council Chamber, Hackney Town Hall, Mare Street, London E8 1EA, UK", False),
-        ("0h6a2c4e8g1i3k5m7o9q2s4u6w@google.com", "2025-07-07 19:00", DEFAULT_VENUE, False),
-    ]),
-    "thunderbird-lightning.ics": (0, [
-        ("b7e1c9a2-4f3d-4e8a-9c61-2d5f7a8b9e01", "2024-09-11 19:00",
-         "Council Chamber, Hackney Town Hall", False),
-        ("0c4f2e6a-8b1d-4a7e-b3c5-9d2e1f0a7b64", "2024-10-28 19:00", DEFAULT_VENUE, False),
-    ]),
-    "moderngov-committee.ics": (3, [
-        ("mgMeeting5211@hackney.moderngov.example", "2024-06-24 19:00",
-         "Council Chamber, Hackney Town Hall, Mare Street, London E8 1EA", False),
-        ("mgMeeting5230@hackney.moderngov.example", "2024-10-14 19:00",
-         "Committee Room 102, Hackney Town Hall", False),
-        ("mgMeeting5240@hackney.moderngov.example", "2024-12-09 19:00",
-         "Council Chamber, Hackney Town Hall, Mare Street, London E8 1EA", False),
-        ("mgMeeting5250@hackney.moderngov.example", "2025-03-24 19:00", DEFAULT_VENUE, False),
-        ("mgMeeting5251@hackney.moderngov.example", "2025-04-02 19:00",
-         "Council Chamber, Hackney Town Hall, Mare Street, London E8 1EA", True),
-    ]),
-    "all-day.ics": (0, [
-        ("9F1C2B3A-7D6E-4F5A-8B9C-0D1E2F3A4B5C", "2025-03-10 19:00", DEFAULT_VENUE, False),
-        ("1A2B3C4D-5E6F-4A7B-8C9D-0E1F2A3B4C5D", "2025-06-18 19:00", "Hackney Town Hall",
-         False),
-    ]),
-    "utc.ics": (0, [
-        ("booking-88231@rooms.example.org", "2024-07-08 19:00", "Council Chamber", False),
-        ("booking-90210@rooms.example.org", "2024-10-27 01:45", "Committee Room 102", False),
-        ("booking-90114@rooms.example.org", "2024-12-09 19:00", "Council Chamber", False),
-    ]),
-    "floating.ics": (0, [
-        ("lih-2024-12-09@example.org", "2024-12-09 19:00", "Council Chamber, Hackney Town Hall",
-         False),
-        ("lih-2025-07-07@example.org", "2025-07-07 19:00", DEFAULT_VENUE, False),
-    ]),
-    "cancelled.ics": (0, [
-        ("040000008200E00074C5B7101A82E00800000000C0FFEE", "2025-04-28 19:00",
-         "Council Chamber, Hackney Town Hall", True),
-    ]),
-    "other-timezones.ics": (0, [
-        ("20240915T101010Z-4242-1000-1-7@evolution.example", "2024-09-16 19:00",
-         "Council Chamber", False),
-        ("20240915T101010Z-4242-1000-1-8@evolution.example", "2024-11-11 19:00",
-         "Council Chamber", False),
-        ("20240915T101010Z-4242-1000-1-9@evolution.example", "2025-06-16 19:00",
-         "Council Chamber", False),
-    ]),
+    "outlook-gmt-standard-time.ics": (
+        1,
+        [
+            (
+                "040000008200E00074C5B7101A82E00800000000D0A3",
+                "2024-07-08 19:00",
+                "Council Chamber, Hackney Town Hall, Mare Street, London E8 1EA",
+                False,
+            ),
+            (
+                "040000008200E00074C5B7101A82E00800000000F1B2",
+                "2024-12-09 19:00",
+                "Committee Room 102, Hackney Town Hall",
+                False,
+            ),
+        ],
+    ),
+    "google-calendar.ics": (
+        3,
+        [
+            (
+                "5q1r8kq0j3v2m6t4n7p9s1u3w5@google.com",
+                "2025-01-27 19:00",
+                "Council Chamber, Hackney Town Hall, Mare Street, London E8 1EA, UK",
+                False,
+            ),
+            ("0h6a2c4e8g1i3k5m7o9q2s4u6w@google.com", "2025-07-07 19:00", DEFAULT_VENUE, False),
+        ],
+    ),
+    "thunderbird-lightning.ics": (
+        0,
+        [
+            ("b7e1c9a2-4f3d-4e8a-9c61-2d5f7a8b9e01", "2024-09-11 19:00", "Council Chamber, Hackney Town Hall", False),
+            ("0c4f2e6a-8b1d-4a7e-b3c5-9d2e1f0a7b64", "2024-10-28 19:00", DEFAULT_VENUE, False),
+        ],
+    ),
+    "moderngov-committee.ics": (
+        3,
+        [
+            (
+                "mgMeeting5211@hackney.moderngov.example",
+                "2024-06-24 19:00",
+                "Council Chamber, Hackney Town Hall, Mare Street, London E8 1EA",
+                False,
+            ),
+            (
+                "mgMeeting5230@hackney.moderngov.example",
+                "2024-10-14 19:00",
+                "Committee Room 102, Hackney Town Hall",
+                False,
+            ),
+            (
+                "mgMeeting5240@hackney.moderngov.example",
+                "2024-12-09 19:00",
+                "Council Chamber, Hackney Town Hall, Mare Street, London E8 1EA",
+                False,
+            ),
+            ("mgMeeting5250@hackney.moderngov.example", "2025-03-24 19:00", DEFAULT_VENUE, False),
+            (
+                "mgMeeting5251@hackney.moderngov.example",
+                "2025-04-02 19:00",
+                "Council Chamber, Hackney Town Hall, Mare Street, London E8 1EA",
+                True,
+            ),
+        ],
+    ),
+    "all-day.ics": (
+        0,
+        [
+            ("9F1C2B3A-7D6E-4F5A-8B9C-0D1E2F3A4B5C", "2025-03-10 19:00", DEFAULT_VENUE, False),
+            ("1A2B3C4D-5E6F-4A7B-8C9D-0E1F2A3B4C5D", "2025-06-18 19:00", "Hackney Town Hall", False),
+        ],
+    ),
+    "utc.ics": (
+        0,
+        [
+            ("booking-88231@rooms.example.org", "2024-07-08 19:00", "Council Chamber", False),
+            ("booking-90210@rooms.example.org", "2024-10-27 01:45", "Committee Room 102", False),
+            ("booking-90114@rooms.example.org", "2024-12-09 19:00", "Council Chamber", False),
+        ],
+    ),
+    "floating.ics": (
+        0,
+        [
+            ("lih-2024-12-09@example.org", "2024-12-09 19:00", "Council Chamber, Hackney Town Hall", False),
+            ("lih-2025-07-07@example.org", "2025-07-07 19:00", DEFAULT_VENUE, False),
+        ],
+    ),
+    "cancelled.ics": (
+        0,
+        [
+            (
+                "040000008200E00074C5B7101A82E00800000000C0FFEE",
+                "2025-04-28 19:00",
+                "Council Chamber, Hackney Town Hall",
+                True,
+            ),
+        ],
+    ),
+    "other-timezones.ics": (
+        0,
+        [
+            ("20240915T101010Z-4242-1000-1-7@evolution.example", "2024-09-16 19:00", "Council Chamber", False),
+            ("20240915T101010Z-4242-1000-1-8@evolution.example", "2024-11-11 19:00", "Council Chamber", False),
+            ("20240915T101010Z-4242-1000-1-9@evolution.example", "2025-06-16 19:00", "Council Chamber", False),
+        ],
+    ),
 }
 
 
@@ -114,9 +167,7 @@ def test_good_file_gives_expected_meetings(name: str) -> None:
     result = parse(GOOD / name)
     got = [(m.uid, local(m), m.venue, m.cancelled) for m in result.meetings]
     assert len(got) == len(expected), got
-    for (uid, start, venue, cancelled), (e_uid, e_start, e_venue, e_cancelled) in zip(
-        got, expected, strict=True
-    ):
+    for (uid, start, venue, cancelled), (e_uid, e_start, e_venue, e_cancelled) in zip(got, expected, strict=True):
         assert uid.startswith(e_uid)
         assert (start, venue, cancelled) == (e_start, e_venue, e_cancelled)
     assert result.skipped == skipped == len(result.skipped_reasons)
@@ -148,9 +199,7 @@ def test_utc_times_convert_to_london_on_both_sides_of_dst() -> None:
 
 def test_end_in_repeated_autumn_hour_is_not_before_start() -> None:
     # 00:45Z-01:15Z on 27 Oct 2024 is 01:45 BST to 01:15 GMT: wall clock goes backwards.
-    meeting = {m.uid: m for m in parse(GOOD / "utc.ics").meetings}[
-        "booking-90210@rooms.example.org"
-    ]
+    meeting = {m.uid: m for m in parse(GOOD / "utc.ics").meetings}["booking-90210@rooms.example.org"]
     assert meeting.end is not None
     assert meeting.end - meeting.start.astimezone(UTC) == timedelta(minutes=30)
     assert meeting.start.utcoffset() == timedelta(hours=1)
@@ -184,9 +233,7 @@ def test_floating_times_are_london_and_duration_gives_end() -> None:
 def test_other_timezones_convert_to_london() -> None:
     meetings = parse(GOOD / "other-timezones.ics").meetings
     # 14:00 New York (EST) is 19:00 GMT; 21:00 in the file's own +03:00 zone is 19:00 BST.
-    assert [local(m) for m in meetings] == [
-        "2024-09-16 19:00", "2024-11-11 19:00", "2025-06-16 19:00"
-    ]
+    assert [local(m) for m in meetings] == ["2024-09-16 19:00", "2024-11-11 19:00", "2025-06-16 19:00"]
     assert meetings[2].end == datetime(2025, 6, 16, 21, 0, tzinfo=LONDON)
 
 
@@ -198,15 +245,15 @@ def test_skipped_events_are_counted_with_reasons() -> None:
     assert '"School half term"' in reasons[2]
     moderngov = parse(GOOD / "moderngov-committee.ics")
     assert [r.split('"')[1] for r in moderngov.skipped_reasons] == [
-        "Health in Hackney Scrutiny Commission", "Cabinet", "Scrutiny Panel"
+        "Health in Hackney Scrutiny Commission",
+        "Cabinet",
+        "Scrutiny Panel",
     ]
 
 
 def test_match_is_case_insensitive_and_any_of() -> None:
     result = parse(GOOD / "moderngov-committee.ics", ["CABINET", "health in hackney"])
-    assert [m.title for m in result.meetings] == [
-        "Health in Hackney Scrutiny Commission", "Cabinet"
-    ]
+    assert [m.title for m in result.meetings] == ["Health in Hackney Scrutiny Commission", "Cabinet"]
     assert result.skipped == 6
 
 
@@ -217,20 +264,25 @@ def test_method_cancel_and_status_cancelled() -> None:
 
 def test_several_vcalendars_in_one_file(tmp_path: Path) -> None:
     path = tmp_path / "two.ics"
-    path.write_bytes((GOOD / "floating.ics").read_bytes() + (GOOD / "utc.ics").read_bytes()
-                     .removeprefix(b"\xef\xbb\xbf"))
+    path.write_bytes(
+        (GOOD / "floating.ics").read_bytes() + (GOOD / "utc.ics").read_bytes().removeprefix(b"\xef\xbb\xbf")
+    )
     result = parse(path)
     assert len(result.meetings) == 5
     assert [local(m) for m in result.meetings][:2] == ["2024-07-08 19:00", "2024-10-27 01:45"]
 
 
 def test_meetings_come_back_sorted_by_start(tmp_path: Path) -> None:
-    path = write(tmp_path, "order.ics", (
-        "BEGIN:VEVENT\nUID:b\nDTSTART:20250101T190000Z\n"
-        "SUMMARY:Living in Hackney Scrutiny Commission\nEND:VEVENT\n"
-        "BEGIN:VEVENT\nUID:a\nDTSTART:20240101T190000Z\n"
-        "SUMMARY:Living in Hackney Scrutiny Commission\nEND:VEVENT\n"
-    ))
+    path = write(
+        tmp_path,
+        "order.ics",
+        (
+            "BEGIN:VEVENT\nUID:b\nDTSTART:20250101T190000Z\n"
+            "SUMMARY:Living in Hackney Scrutiny Commission\nEND:VEVENT\n"
+            "BEGIN:VEVENT\nUID:a\nDTSTART:20240101T190000Z\n"
+            "SUMMARY:Living in Hackney Scrutiny Commission\nEND:VEVENT\n"
+        ),
+    )
     assert [m.uid for m in parse(path).meetings] == ["a", "b"]
 
 
@@ -243,16 +295,15 @@ BAD_EXPECTED: dict[str, str] = {
     "broken-vtimezone.ics": "not a valid iCalendar file",
     "date-in-words.ics": "bad DTSTART value",
     "date-start-datetime-end.ics": "DTSTART is a date but DTEND is a date-time",
-    "duplicate-uid.ics": "event 2 (\"Living in Hackney Scrutiny Commission\","
-                         " UID same@example.org): duplicate UID, already used by event 1",
+    "duplicate-uid.ics": 'event 2 ("Living in Hackney Scrutiny Commission",'
+    " UID same@example.org): duplicate UID, already used by event 1",
     "empty.ics": "empty",
     "end-before-start.ics": "ends (2024-12-09 17:00) before it starts (2024-12-09 19:00)",
     "garbage-line.ics": "not a valid iCalendar file",
     "html-saved-as-ics.ics": "looks like HTML",
-    "missing-dtstart.ics": "event 3 (\"Living in Hackney Scrutiny Commission\","
-                           " UID no-start@example.org): no DTSTART",
+    "missing-dtstart.ics": 'event 3 ("Living in Hackney Scrutiny Commission", UID no-start@example.org): no DTSTART',
     "missing-end-vcalendar.ics": "missing END:VCALENDAR",
-    "missing-uid.ics": "event 1 (\"Living in Hackney Scrutiny Commission\"): no UID",
+    "missing-uid.ics": 'event 1 ("Living in Hackney Scrutiny Commission"): no UID',
     "no-vcalendar.ics": "does not start with BEGIN:VCALENDAR",
     "not-utf8.ics": "not UTF-8 text (byte 0xe9 on line 9)",
     "period-start.ics": "DTSTART is not a date or date-time",
@@ -301,23 +352,31 @@ def test_unreadable_path(tmp_path: Path) -> None:
 
 
 def test_broken_events_of_other_committees_are_skipped_not_errors(tmp_path: Path) -> None:
-    path = write(tmp_path, "mixed.ics", (
-        "BEGIN:VEVENT\nUID:cab\nSUMMARY:Cabinet\nDTSTART;TZID=Nowhere/Land:20241399T1900\n"
-        "END:VEVENT\n"
-        "BEGIN:VEVENT\nSUMMARY:Licensing Sub-Committee\nEND:VEVENT\n"
-        "BEGIN:VEVENT\nUID:ok\nDTSTART:20241209T190000Z\n"
-        "SUMMARY:Living in Hackney Scrutiny Commission\nEND:VEVENT\n"
-    ))
+    path = write(
+        tmp_path,
+        "mixed.ics",
+        (
+            "BEGIN:VEVENT\nUID:cab\nSUMMARY:Cabinet\nDTSTART;TZID=Nowhere/Land:20241399T1900\n"
+            "END:VEVENT\n"
+            "BEGIN:VEVENT\nSUMMARY:Licensing Sub-Committee\nEND:VEVENT\n"
+            "BEGIN:VEVENT\nUID:ok\nDTSTART:20241209T190000Z\n"
+            "SUMMARY:Living in Hackney Scrutiny Commission\nEND:VEVENT\n"
+        ),
+    )
     result = parse(path)
     assert [m.uid for m in result.meetings] == ["ok"]
     assert result.skipped == 2
 
 
 def test_recurring_meeting_is_skipped_without_validation(tmp_path: Path) -> None:
-    path = write(tmp_path, "rrule.ics", (
-        "BEGIN:VEVENT\nUID:r\nDTSTART:20241209T190000Z\nRRULE:FREQ=MONTHLY;COUNT=3\n"
-        "SUMMARY:Living in Hackney Scrutiny Commission\nEND:VEVENT\n"
-    ))
+    path = write(
+        tmp_path,
+        "rrule.ics",
+        (
+            "BEGIN:VEVENT\nUID:r\nDTSTART:20241209T190000Z\nRRULE:FREQ=MONTHLY;COUNT=3\n"
+            "SUMMARY:Living in Hackney Scrutiny Commission\nEND:VEVENT\n"
+        ),
+    )
     result = parse(path)
     assert result.meetings == [] and result.skipped == 1
 
@@ -325,36 +384,48 @@ def test_recurring_meeting_is_skipped_without_validation(tmp_path: Path) -> None
 def test_tzid_from_another_file_does_not_leak(tmp_path: Path) -> None:
     # icalendar caches VTIMEZONEs process-wide; a TZID must only resolve via its own file.
     parse(GOOD / "other-timezones.ics")  # defines "Hackney Civic Time"
-    path = write(tmp_path, "leak.ics", (
-        "BEGIN:VEVENT\nUID:leak\nDTSTART;TZID=Hackney Civic Time:20250616T210000\n"
-        "SUMMARY:Living in Hackney Scrutiny Commission\nEND:VEVENT\n"
-    ))
+    path = write(
+        tmp_path,
+        "leak.ics",
+        (
+            "BEGIN:VEVENT\nUID:leak\nDTSTART;TZID=Hackney Civic Time:20250616T210000\n"
+            "SUMMARY:Living in Hackney Scrutiny Commission\nEND:VEVENT\n"
+        ),
+    )
     with pytest.raises(ScrutinyError, match="unknown TZID 'Hackney Civic Time'"):
         parse(path)
 
 
 def test_olson_tzid_without_vtimezone_and_windows_name(tmp_path: Path) -> None:
-    path = write(tmp_path, "tz.ics", (
-        "BEGIN:VEVENT\nUID:a\nDTSTART;TZID=Europe/Paris:20240708T200000\n"
-        "SUMMARY:Living in Hackney Scrutiny Commission\nEND:VEVENT\n"
-        "BEGIN:VEVENT\nUID:b\nDTSTART;TZID=\"GMT Standard Time\":20240708T190000\n"
-        "SUMMARY:Living in Hackney Scrutiny Commission\nEND:VEVENT\n"
-    ))
+    path = write(
+        tmp_path,
+        "tz.ics",
+        (
+            "BEGIN:VEVENT\nUID:a\nDTSTART;TZID=Europe/Paris:20240708T200000\n"
+            "SUMMARY:Living in Hackney Scrutiny Commission\nEND:VEVENT\n"
+            'BEGIN:VEVENT\nUID:b\nDTSTART;TZID="GMT Standard Time":20240708T190000\n'
+            "SUMMARY:Living in Hackney Scrutiny Commission\nEND:VEVENT\n"
+        ),
+    )
     assert [local(m) for m in parse(path).meetings] == ["2024-07-08 19:00", "2024-07-08 19:00"]
 
 
-@pytest.mark.parametrize("body, words", [
-    ("DTSTART:20241209T190000Z\nSEQUENCE:two\n", "bad SEQUENCE value 'two'"),
-    ("DTSTART:20241209T190000Z\nDURATION:-PT2H\n", "before it starts"),
-    ("DTSTART:20241209T190000Z\nthis is not a property\n", "a line could not be parsed"),
-    ("DTSTART:20241209T190000Z\nUID:second\n", "more than one UID"),
-    ("DTSTART;TZID=../../etc/passwd:20241209T190000\n", "unknown TZID"),
-])
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ("DTSTART:20241209T190000Z\nSEQUENCE:two\n", "bad SEQUENCE value 'two'"),
+        ("DTSTART:20241209T190000Z\nDURATION:-PT2H\n", "before it starts"),
+        ("DTSTART:20241209T190000Z\nthis is not a property\n", "a line could not be parsed"),
+        ("DTSTART:20241209T190000Z\nUID:second\n", "more than one UID"),
+        ("DTSTART;TZID=../../etc/passwd:20241209T190000\n", "unknown TZID"),
+    ],
+)
 def test_event_problems(tmp_path: Path, body: str, words: str) -> None:
-    path = write(tmp_path, "event.ics", (
-        "BEGIN:VEVENT\nUID:u1\nSUMMARY:Living in Hackney Scrutiny Commission\n" + body
-        + "END:VEVENT\n"
-    ))
+    path = write(
+        tmp_path,
+        "event.ics",
+        ("BEGIN:VEVENT\nUID:u1\nSUMMARY:Living in Hackney Scrutiny Commission\n" + body + "END:VEVENT\n"),
+    )
     with pytest.raises(ScrutinyError) as info:
         parse(path)
     assert words in str(info.value)
@@ -384,8 +455,7 @@ def test_file_name_with_nul_byte() -> None:
 # --- fuzzing: mutated good files give a result or a one-line ScrutinyError, nothing else ---
 
 GOOD_BYTES = {p.name: p.read_bytes() for p in sorted(GOOD.glob("*.ics"))}
-MUTATIONS = ("flip", "insert", "delete_line", "duplicate_line", "swap_lines", "truncate",
-             "duplicate_block", "nest")
+MUTATIONS = ("flip", "insert", "delete_line", "duplicate_line", "swap_lines", "truncate", "duplicate_block", "nest")
 
 
 @st.composite
@@ -398,16 +468,16 @@ def mutated_file(draw: st.DrawFn) -> tuple[str, bytes]:
         lines = data.split(b"\n")
         if op == "flip":
             i = draw(st.integers(0, len(data) - 1))
-            data = data[:i] + bytes([data[i] ^ draw(st.integers(1, 255))]) + data[i + 1:]
+            data = data[:i] + bytes([data[i] ^ draw(st.integers(1, 255))]) + data[i + 1 :]
         elif op == "insert":
             i = draw(st.integers(0, len(data)))
             data = data[:i] + draw(st.binary(min_size=1, max_size=8)) + data[i:]
         elif op == "delete_line":
             i = draw(st.integers(0, len(lines) - 1))
-            data = b"\n".join(lines[:i] + lines[i + 1:])
+            data = b"\n".join(lines[:i] + lines[i + 1 :])
         elif op == "duplicate_line":
             i = draw(st.integers(0, len(lines) - 1))
-            data = b"\n".join(lines[:i + 1] + lines[i:])
+            data = b"\n".join(lines[: i + 1] + lines[i:])
         elif op == "swap_lines":
             i = draw(st.integers(0, len(lines) - 1))
             j = draw(st.integers(0, len(lines) - 1))
@@ -433,9 +503,7 @@ def fuzz_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=mutated_file())
-def test_fuzzed_files_give_result_or_one_line_scrutiny_error(
-    fuzz_dir: Path, case: tuple[str, bytes]
-) -> None:
+def test_fuzzed_files_give_result_or_one_line_scrutiny_error(fuzz_dir: Path, case: tuple[str, bytes]) -> None:
     name, data = case
     path = fuzz_dir / f"fuzzed-{name}"
     path.write_bytes(data)

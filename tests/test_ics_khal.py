@@ -80,22 +80,26 @@ def test_khal_reads_meetings_and_deadlines(client: Khal, tmp_path: Path) -> None
     client.run("import", "--batch", str(export(tmp_path, meetings(), FIRST_EXPORT)))
     events = client.events()
     assert summary(events) == {
-        (f"meeting-lih-2024-12-09@{DOMAIN}", "2024-12-09 19:00", "2024-12-09 22:00",
-         "Council Chamber, Hackney Town Hall", "CONFIRMED"),
-        (f"deadline-request-by-lih-2024-12-09@{DOMAIN}", "2024-10-07", "2024-10-07", "",
-         "CONFIRMED"),
-        (f"deadline-response-due-lih-2024-12-09@{DOMAIN}", "2024-11-18", "2024-11-18", "",
-         "CONFIRMED"),
-        (f"deadline-publication-lih-2024-12-09@{DOMAIN}", "2024-11-29", "2024-11-29", "",
-         "CONFIRMED"),
-        (f"meeting-lih-2025-07-07@{DOMAIN}", "2025-07-07 19:00", "2025-07-07 21:00",
-         "Committee Room 102, Hackney Town Hall", "CONFIRMED"),
-        (f"deadline-request-by-lih-2025-07-07@{DOMAIN}", "2025-05-09", "2025-05-09", "",
-         "CONFIRMED"),
-        (f"deadline-response-due-lih-2025-07-07@{DOMAIN}", "2025-06-16", "2025-06-16", "",
-         "CONFIRMED"),
-        (f"deadline-publication-lih-2025-07-07@{DOMAIN}", "2025-06-27", "2025-06-27", "",
-         "CONFIRMED"),
+        (
+            f"meeting-lih-2024-12-09@{DOMAIN}",
+            "2024-12-09 19:00",
+            "2024-12-09 22:00",
+            "Council Chamber, Hackney Town Hall",
+            "CONFIRMED",
+        ),
+        (f"deadline-request-by-lih-2024-12-09@{DOMAIN}", "2024-10-07", "2024-10-07", "", "CONFIRMED"),
+        (f"deadline-response-due-lih-2024-12-09@{DOMAIN}", "2024-11-18", "2024-11-18", "", "CONFIRMED"),
+        (f"deadline-publication-lih-2024-12-09@{DOMAIN}", "2024-11-29", "2024-11-29", "", "CONFIRMED"),
+        (
+            f"meeting-lih-2025-07-07@{DOMAIN}",
+            "2025-07-07 19:00",
+            "2025-07-07 21:00",
+            "Committee Room 102, Hackney Town Hall",
+            "CONFIRMED",
+        ),
+        (f"deadline-request-by-lih-2025-07-07@{DOMAIN}", "2025-05-09", "2025-05-09", "", "CONFIRMED"),
+        (f"deadline-response-due-lih-2025-07-07@{DOMAIN}", "2025-06-16", "2025-06-16", "", "CONFIRMED"),
+        (f"deadline-publication-lih-2025-07-07@{DOMAIN}", "2025-06-27", "2025-06-27", "", "CONFIRMED"),
     }
     by_uid = {e["uid"]: e for e in events}
     assert by_uid[f"meeting-lih-2024-12-09@{DOMAIN}"]["title"] == COMMITTEE
@@ -108,15 +112,11 @@ def test_khal_reads_meetings_and_deadlines(client: Khal, tmp_path: Path) -> None
 
 def test_khal_text_listing_shows_london_times(client: Khal, tmp_path: Path) -> None:
     client.run("import", "--batch", str(export(tmp_path, meetings(), FIRST_EXPORT)))
-    out = client.run("list", "--once", "--format", "{start} {title} {location}",
-                     "2025-07-01", "2025-07-31")
-    assert (f"2025-07-07 19:00 {COMMITTEE} Committee Room 102, Hackney Town Hall"
-            in out.splitlines())
+    out = client.run("list", "--once", "--format", "{start} {title} {location}", "2025-07-01", "2025-07-31")
+    assert f"2025-07-07 19:00 {COMMITTEE} Committee Room 102, Hackney Town Hall" in out.splitlines()
 
 
-def test_reimporting_an_updated_export_updates_without_duplicates(
-    client: Khal, tmp_path: Path
-) -> None:
+def test_reimporting_an_updated_export_updates_without_duplicates(client: Khal, tmp_path: Path) -> None:
     client.run("import", "--batch", str(export(tmp_path, meetings(), FIRST_EXPORT)))
     before = client.events()
     files_before = calendar_files(client)
@@ -137,7 +137,9 @@ def test_reimporting_an_updated_export_updates_without_duplicates(
     by_uid = {e["uid"]: e for e in after}
     moved = by_uid[f"meeting-lih-2024-12-09@{DOMAIN}"]
     assert (moved["start"], moved["end"], moved["location"]) == (
-        "2024-12-10 18:30", "2024-12-10 21:00", "Room 118, Hackney Town Hall"
+        "2024-12-10 18:30",
+        "2024-12-10 21:00",
+        "Room 118, Hackney Town Hall",
     )
     july = [e for uid, e in by_uid.items() if "lih-2025-07-07" in uid]
     assert len(july) == 4 and all(e["status"] == "CANCELLED" for e in july)

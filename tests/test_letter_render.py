@@ -62,7 +62,7 @@ def _texts(document: docx.document.Document) -> list[str]:
 
 
 def _after(texts: list[str], heading: str) -> list[str]:
-    return texts[texts.index(heading) + 1:]
+    return texts[texts.index(heading) + 1 :]
 
 
 # --------------------------------------------------------------------------------------
@@ -84,7 +84,7 @@ def test_request_letter_reads_like_the_model_letter(tmp_path: Path) -> None:
 
     # Addressee block, then the salutation.
     start = texts.index("James Conway")
-    assert texts[start:start + 7] == [
+    assert texts[start : start + 7] == [
         "James Conway",
         "Chief Superintendent, Central East BCU Commander",
         "Metropolitan Police Service",
@@ -96,8 +96,9 @@ def test_request_letter_reads_like_the_model_letter(tmp_path: Path) -> None:
     assert texts[start + 7] == "Dear James Conway"
 
     # The recommendation, quoted as worded in the review, and the first-update opening.
-    assert any(t.startswith("In 2019 the Commission completed its review") and "first of these updates" in t
-               for t in texts)
+    assert any(
+        t.startswith("In 2019 the Commission completed its review") and "first of these updates" in t for t in texts
+    )
     assert "Recommendation 15 – For the Police and Monitoring Groups to provide annual updates" in "\n".join(texts)
 
     # "Our request": a numbered list covering the first update's three topics.
@@ -108,7 +109,7 @@ def test_request_letter_reads_like_the_model_letter(tmp_path: Path) -> None:
     assert "Section 60 communications and consultation" in numbered[3]
     heading = texts.index("Our request")
     assert document.paragraphs[heading].style.name == "Heading 3"
-    assert texts[heading + 1:heading + 5] == numbered
+    assert texts[heading + 1 : heading + 5] == numbered
 
     # The meeting, the due date and where to send the response.
     body = "\n".join(texts)
@@ -117,7 +118,7 @@ def test_request_letter_reads_like_the_model_letter(tmp_path: Path) -> None:
 
     # Signed by the Chair, then the CC list.
     sign = texts.index("Yours sincerely")
-    assert texts[sign + 1:sign + 3] == [
+    assert texts[sign + 1 : sign + 3] == [
         "Cllr Sharon Patrick",
         "Chair of the Living in Hackney Scrutiny Commission at London Borough of Hackney",
     ]
@@ -196,26 +197,35 @@ def test_later_update_thanks_them_for_the_last_one(tmp_path: Path) -> None:
 
 
 def test_empty_optional_parts_leave_no_gaps(tmp_path: Path) -> None:
-    context = _with(sample_context("request"), cc=[], addressee__title="", addressee__address_lines=[],
-                    context_paragraphs=[])
+    context = _with(
+        sample_context("request"), cc=[], addressee__title="", addressee__address_lines=[], context_paragraphs=[]
+    )
     texts = _texts(_render(tmp_path, "request", context))
     assert "CC" not in texts
     start = texts.index("James Conway")
-    assert texts[start:start + 3] == ["James Conway", "Metropolitan Police Service",
-                                      "By e-mail: james.conway@met.example"]
-    assert "" not in texts[start:start + 4]
+    assert texts[start : start + 3] == [
+        "James Conway",
+        "Metropolitan Police Service",
+        "By e-mail: james.conway@met.example",
+    ]
+    assert "" not in texts[start : start + 4]
 
 
 # --------------------------------------------------------------------------------------
 # Hostile values and file names
 
 
-HOSTILE = 'Smith & Sons <script>alert("x")</script> ../../etc/passwd \'quoted\''
+HOSTILE = "Smith & Sons <script>alert(\"x\")</script> ../../etc/passwd 'quoted'"
 
 
 def test_hostile_values_render_literally(tmp_path: Path) -> None:
-    context = _with(sample_context("request"), addressee__name=HOSTILE, addressee__organisation=HOSTILE,
-                    salutation=f"Dear {HOSTILE}", cc=[HOSTILE])
+    context = _with(
+        sample_context("request"),
+        addressee__name=HOSTILE,
+        addressee__organisation=HOSTILE,
+        salutation=f"Dear {HOSTILE}",
+        cc=[HOSTILE],
+    )
     out = tmp_path / "letter.docx"
     render_letter(TEMPLATES / "request_letter.docx", context, out)
     document = docx.Document(out)
@@ -341,9 +351,7 @@ def _broken_template(tmp_path: Path, text: str) -> Path:
         ("{{ salutation|no_such_filter }}", "No filter named 'no_such_filter'"),
     ],
 )
-def test_bad_templates_are_refused_in_one_line_and_nothing_is_written(
-    tmp_path: Path, text: str, expected: str
-) -> None:
+def test_bad_templates_are_refused_in_one_line_and_nothing_is_written(tmp_path: Path, text: str, expected: str) -> None:
     template = _broken_template(tmp_path, text)
     out = tmp_path / "out" / "letter.docx"
     out.parent.mkdir()

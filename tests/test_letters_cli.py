@@ -42,8 +42,14 @@ TEMPLATES = ROOT / "templates"
 AS_OF = "2026-11-21"  # the letter window for the 25 January 2027 meeting is open
 MEETING = "2027-01-25"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-TEMPLATE_FILES = ["request_letter.docx", "reminder.docx", "overdue_notice.docx", "escalation.docx",
-                  "front_sheet.docx", "cover_sheet.docx"]
+TEMPLATE_FILES = [
+    "request_letter.docx",
+    "reminder.docx",
+    "overdue_notice.docx",
+    "escalation.docx",
+    "front_sheet.docx",
+    "cover_sheet.docx",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -127,8 +133,9 @@ def smtp(smtp_port: int) -> Iterator[StoringHandler]:
 
 def _documents(kind: str = "request") -> list[models.Document]:
     with Session(get_engine(get_settings().effective_database_url)) as session:
-        return list(session.exec(select(models.Document).where(models.Document.kind == kind)
-                                 .order_by(col(models.Document.id))))
+        return list(
+            session.exec(select(models.Document).where(models.Document.kind == kind).order_by(col(models.Document.id)))
+        )
 
 
 def _statuses(capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
@@ -228,8 +235,9 @@ def test_pack_variable_lists_are_what_the_assembler_passes() -> None:
     assert set(sample_cover_sheet_data()) == set(COVER_SHEET_VARIABLES)
 
 
-def test_retry_delays_setting(sqlite_home: Path, capsys: pytest.CaptureFixture[str],
-                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_retry_delays_setting(
+    sqlite_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from scrutiny.settings import Settings
 
     assert Settings().delivery_retry_delay_seconds == [10, 60, 300]
@@ -264,8 +272,12 @@ def _break_request_letter(folder: Path, edits: list[str]) -> None:
     ids=["unknown-variables", "syntax-error", "sandbox-escape"],
 )
 def test_a_broken_template_is_refused_and_nothing_is_issued(
-    sqlite_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-    edits: list[str], problem: str,
+    sqlite_home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    edits: list[str],
+    problem: str,
 ) -> None:
     folder = tmp_path / "templates"
     shutil.copytree(TEMPLATES, folder)
@@ -298,7 +310,7 @@ def test_a_broken_template_is_refused_and_nothing_is_issued(
 
 
 HOSTILE_ORGANISATION = "../../etc/<b>MOPAC</b> & \"Policing\" 'Crime'"
-HOSTILE_CONTACT = "../../etc/Natasha <b>Plummer</b> & \"Tash\" O'Neil"
+HOSTILE_CONTACT = '../../etc/Natasha <b>Plummer</b> & "Tash" O\'Neil'
 
 
 def test_hostile_configured_names_render_literally_and_cannot_move_the_file(
@@ -324,15 +336,22 @@ def test_hostile_configured_names_render_literally_and_cannot_move_the_file(
     # The other letters on the item copy MOPAC in, by the same literal name.
     assert HOSTILE_ORGANISATION in _docx_text(folder / "r15-1-met-ce-bcu-request-v1.docx")
 
-    mail = next(email.message_from_bytes(p.read_bytes(), policy=policy.default)
-                for p in (sqlite_home / "outbox").glob("*.eml")
-                if "natasha.plummer@mopac.example" in p.read_text(errors="replace"))
+    mail = next(
+        email.message_from_bytes(p.read_bytes(), policy=policy.default)
+        for p in (sqlite_home / "outbox").glob("*.eml")
+        if "natasha.plummer@mopac.example" in p.read_text(errors="replace")
+    )
     assert mail.get_body(("plain",)).get_content().startswith(f"Dear {HOSTILE_CONTACT},")  # type: ignore[union-attr]
 
     # Every file is where the product puts things; the letters only in the meeting's folder.
     files = [p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()]
-    assert {p.parts[:2] for p in files} <= {("committee.yaml",), ("home", "state"), ("home", "letters"),
-                                            ("home", "outbox"), ("home", "packs")}
+    assert {p.parts[:2] for p in files} <= {
+        ("committee.yaml",),
+        ("home", "state"),
+        ("home", "letters"),
+        ("home", "outbox"),
+        ("home", "packs"),
+    }
     assert {p.parent for p in files if p.parts[:2] == ("home", "letters")} == {Path("home") / "letters" / MEETING}
     assert not any("etc" in p.relative_to(tmp_path).parts for p in tmp_path.rglob("*"))
 
@@ -453,7 +472,9 @@ def test_reissue_writes_a_new_version_keeps_the_old_and_sends_once(
     [attachment] = [name for name in _attachments(smtp.messages[-1]) if name.endswith(".docx")]
     assert attachment == v2.name
     assert [(d.request_id, d.version) for d in _documents() if d.request_id == "R15-1-mopac"] == [
-        ("R15-1-mopac", 1), ("R15-1-mopac", 2)]
+        ("R15-1-mopac", 1),
+        ("R15-1-mopac", 2),
+    ]
 
     before = state_counts(sqlite_home)
     plain = run_cli(capsys, "letters", "--as-of", "2026-11-25")
@@ -558,8 +579,9 @@ def test_letters_have_a_tagged_pdf_beside_them_and_in_the_mail(
         assert data_pdf.startswith(b"%PDF") and b"/StructTreeRoot" in data_pdf
     assert len(_documents("request-pdf")) == 2
 
-    mails = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
-             for p in (sqlite_home / "outbox").glob("*.eml")]
+    mails = [
+        email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in (sqlite_home / "outbox").glob("*.eml")
+    ]
     assert len(mails) == 2
     for mail in mails:
         parts = _attachments(mail)

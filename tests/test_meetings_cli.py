@@ -28,12 +28,25 @@ COUNCIL_EVENTS: dict[str, tuple[str, str, str]] = {
     "mg-6201@hackney.moderngov.example": ("Health in Hackney Scrutiny Commission", "20270127T190000", CHAMBER),
     "mg-6301@hackney.moderngov.example": ("Cabinet", "20270125T183000", CHAMBER),
 }
-CONFIGURED = ["2026-06-22", "2026-07-13", "2026-09-14", "2026-10-12", "2026-11-09", "2026-12-07",
-              "2027-01-25", "2027-02-22", "2027-03-22", "2027-04-19"]
+CONFIGURED = [
+    "2026-06-22",
+    "2026-07-13",
+    "2026-09-14",
+    "2026-10-12",
+    "2026-11-09",
+    "2026-12-07",
+    "2027-01-25",
+    "2027-02-22",
+    "2027-03-22",
+    "2027-04-19",
+]
 
 
 def council_ics(
-    path: Path, *, cancelled: frozenset[str] = frozenset(), moved: dict[str, str] | None = None,
+    path: Path,
+    *,
+    cancelled: frozenset[str] = frozenset(),
+    moved: dict[str, str] | None = None,
     extra: dict[str, tuple[str, str, str]] | None = None,
 ) -> Path:
     """Write the council's export; `cancelled` UIDs get STATUS:CANCELLED, `moved` new DTSTARTs,
@@ -43,10 +56,15 @@ def council_ics(
     for uid, (summary, start, location) in {**COUNCIL_EVENTS, **(extra or {})}.items():
         start = moved.get(uid, start)
         lines += [
-            "BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20260501T070000Z",
+            "BEGIN:VEVENT",
+            f"UID:{uid}",
+            "DTSTAMP:20260501T070000Z",
             f"DTSTART;TZID=Europe/London:{start}",
-            "DURATION:PT3H", f"SUMMARY:{summary}", f"LOCATION:{location}",
-            f"STATUS:{'CANCELLED' if uid in cancelled else 'CONFIRMED'}", "END:VEVENT",
+            "DURATION:PT3H",
+            f"SUMMARY:{summary}",
+            f"LOCATION:{location}",
+            f"STATUS:{'CANCELLED' if uid in cancelled else 'CONFIRMED'}",
+            "END:VEVENT",
         ]
     lines.append("END:VCALENDAR")
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
@@ -101,7 +119,9 @@ def test_cancelled_meeting_sends_its_items_and_requests_elsewhere(
     due = run_cli(capsys, "responses", "due", "--as-of", "2026-11-21", "--json").json()
     assert {(r["meeting_id"], r["status"]) for r in due} == {("2027-01-25", "planned")}
 
-    out = imported(capsys, council_ics(home / "council.ics", cancelled=frozenset({"mg-6102@hackney.moderngov.example"})))
+    out = imported(
+        capsys, council_ics(home / "council.ics", cancelled=frozenset({"mg-6102@hackney.moderngov.example"}))
+    )
     assert "1 cancelled" in out and "2027-01-25" in out
     assert {m["meeting_id"]: m["cancelled"] for m in meetings(capsys)}["2027-01-25"] is True
 
@@ -119,15 +139,30 @@ def test_cancelled_meeting_sends_its_items_and_requests_elsewhere(
     # Every meeting that could take them cancelled: the items wait, and their planned requests
     # (nothing sent yet) no longer show as due for a meeting that will not happen.
     april = {"mg-6106@hackney.moderngov.example": (LIH, "20270419T190000", CHAMBER)}
-    imported(capsys, council_ics(home / "council.ics", extra=april, cancelled=frozenset(
-        {"mg-6102@hackney.moderngov.example", "mg-6103@hackney.moderngov.example",
-         "mg-6104@hackney.moderngov.example", "mg-6105@hackney.moderngov.example", *april})))
+    imported(
+        capsys,
+        council_ics(
+            home / "council.ics",
+            extra=april,
+            cancelled=frozenset(
+                {
+                    "mg-6102@hackney.moderngov.example",
+                    "mg-6103@hackney.moderngov.example",
+                    "mg-6104@hackney.moderngov.example",
+                    "mg-6105@hackney.moderngov.example",
+                    *april,
+                }
+            ),
+        ),
+    )
     stranded = by_commitment(run_cli(capsys, "plan", "--as-of", "2026-11-21", "--json").json())
     for key in ("R15", "R16"):
         assert stranded[key]["meeting_id"] is None and "not placed" in str(stranded[key]["reason"])
     assert run_cli(capsys, "responses", "due", "--as-of", "2026-11-21", "--json").json() == []
-    assert "Stop and search annual update (due 2021-11-09): due 9 Nov 2021, overdue; not placed" in run_cli(
-        capsys, "programme").out
+    assert (
+        "Stop and search annual update (due 2021-11-09): due 9 Nov 2021, overdue; not placed"
+        in run_cli(capsys, "programme").out
+    )
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -142,15 +177,22 @@ def test_moved_meeting_retimes_requests_and_flags_letters_already_sent(
     assert letters.code == 0, letters.err
     [january] = run_cli(capsys, "timetable", "--meeting", "2027-01-25", "--json").json()
 
-    out = imported(capsys, council_ics(home / "council.ics", moved={
-        "mg-6102@hackney.moderngov.example": "20270128T190000",
-        "mg-6104@hackney.moderngov.example": "20270324T190000",
-    }))
+    out = imported(
+        capsys,
+        council_ics(
+            home / "council.ics",
+            moved={
+                "mg-6102@hackney.moderngov.example": "20270128T190000",
+                "mg-6104@hackney.moderngov.example": "20270324T190000",
+            },
+        ),
+    )
     assert "2 moved" in out and "Due dates changed for letters already sent: R15-" in out
 
     calendar = WorkingDayCalendar(subdivision="ENG")
-    expected = {day: compute_timetable(day, TimetableRules(), calendar)
-                for day in (dt.date(2027, 1, 28), dt.date(2027, 3, 24))}
+    expected = {
+        day: compute_timetable(day, TimetableRules(), calendar) for day in (dt.date(2027, 1, 28), dt.date(2027, 3, 24))
+    }
     [moved] = run_cli(capsys, "timetable", "--meeting", "2027-01-25", "--json").json()
     assert moved["date"] == "2027-01-28"
     assert moved["response_due_date"] == expected[dt.date(2027, 1, 28)].response_due_date.isoformat()
@@ -175,7 +217,10 @@ def test_moved_meeting_retimes_requests_and_flags_letters_already_sent(
     plan = by_commitment(run_cli(capsys, "plan", "--as-of", "2026-11-21", "--json").json())
     assert (plan["R15"]["meeting_id"], plan["R15"]["locked"]) == ("2027-01-25", True)
     assert (plan["R16"]["meeting_id"], plan["R16"]["meeting_date"], plan["R16"]["pinned"]) == (
-        "2027-03-22", "2027-03-24", True)
+        "2027-03-22",
+        "2027-03-24",
+        True,
+    )
 
 
 def test_every_bad_calendar_is_refused_in_one_line_and_changes_nothing(
@@ -230,8 +275,11 @@ def test_export_is_read_back_by_khal_stable_and_reimports_without_change(
         assert event["all-day"] == "False"
         assert event["status"] == ("CANCELLED" if meeting["cancelled"] else "CONFIRMED")
         dates = timetable[str(meeting["meeting_id"])]
-        for kind, key in (("request-by", "request_by_date"), ("response-due", "response_due_date"),
-                          ("publication", "publication_date")):
+        for kind, key in (
+            ("request-by", "request_by_date"),
+            ("response-due", "response_due_date"),
+            ("publication", "publication_date"),
+        ):
             deadline = events[f"deadline-{kind}-{meeting['meeting_id']}@{UID_DOMAIN}"]
             assert (deadline["start"], deadline["all-day"]) == (dates[key], "True")
     assert events[f"deadline-response-due-2027-01-25@{UID_DOMAIN}"]["title"] == (

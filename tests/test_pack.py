@@ -55,11 +55,18 @@ def _csp_response(path: Path) -> Path:
     doc.add_paragraph("1.1. The following is a co-ordinated response to the Commission's recommendations.")
     for number in ("one", "two", "three", "four"):
         doc.add_paragraph(f"Recommendation {number}", style="Heading 2")
-        doc.add_paragraph("The Community Safety Partnership gives an annual update on its Trust and Confidence Action Plan.")
+        doc.add_paragraph(
+            "The Community Safety Partnership gives an annual update on its Trust and Confidence Action Plan."
+        )
         doc.add_paragraph("Response", style="Heading 3")
         first = CSP_MARKER + " under the Hackney Community Safety Plan 2023/26." if number == "one" else ""
-        doc.add_paragraph(first + " Partnership working continues across the BCU-wide Confidence and Satisfaction Board. " * 12)
-        for point in ("Engagement with the Young People's Independent Advisory Group", "Communication of engagement events"):
+        doc.add_paragraph(
+            first + " Partnership working continues across the BCU-wide Confidence and Satisfaction Board. " * 12
+        )
+        for point in (
+            "Engagement with the Young People's Independent Advisory Group",
+            "Communication of engagement events",
+        ):
             doc.add_paragraph(point, style="List Number")
     doc.save(str(path))
     return path
@@ -94,7 +101,9 @@ def _spec(docs: Path, *, panel_received: bool, minutes: bool) -> PackSpec:
             PackResponse("Mayor's Office for Policing and Crime (MOPAC)", None, None),
         ],
     )
-    panel_doc = _short_response(docs / "panel.docx", "Local Policing Scrutiny Panel", PANEL_MARKER) if panel_received else None
+    panel_doc = (
+        _short_response(docs / "panel.docx", "Local Policing Scrutiny Panel", PANEL_MARKER) if panel_received else None
+    )
     stop_search = PackItem(
         STOP_SEARCH_TITLE,
         "substantive",
@@ -107,7 +116,9 @@ def _spec(docs: Path, *, panel_received: bool, minutes: bool) -> PackSpec:
                 _short_response(docs / "police.docx", "Central East BCU: stop and search", POLICE_MARKER),
                 date(2024, 11, 22),
             ),
-            PackResponse("Hackney Local Policing Scrutiny Panel", panel_doc, date(2024, 12, 2) if panel_received else None),
+            PackResponse(
+                "Hackney Local Policing Scrutiny Panel", panel_doc, date(2024, 12, 2) if panel_received else None
+            ),
         ],
     )
     # As at the meeting of 9 December 2024: questions to the Cabinet Member, no written evidence.
@@ -134,7 +145,9 @@ def _spec(docs: Path, *, panel_received: bool, minutes: bool) -> PackSpec:
         previous_minutes=_minutes(docs / "minutes.docx") if minutes else None,
         work_programme=[
             WorkProgrammeRow(date(2024, 12, 9), TRUST_TITLE, "Recommendation 16", "Response received"),
-            WorkProgrammeRow(date(2025, 1, 20), "Community Safety Partnership annual scrutiny", "Statutory", "Letters sent"),
+            WorkProgrammeRow(
+                date(2025, 1, 20), "Community Safety Partnership annual scrutiny", "Statutory", "Letters sent"
+            ),
         ],
     )
 
@@ -300,7 +313,12 @@ def test_work_programme_is_a_word_table_and_no_template_tags_remain(full_pack: t
     assert doc.core_properties.language == "en-GB"
     assert "agenda pack" in doc.core_properties.title
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
-    assert headings[:4] == ["Agenda", "1. Apologies for absence", "2. Urgent items / order of business", "3. Declarations of interest"]
+    assert headings[:4] == [
+        "Agenda",
+        "1. Apologies for absence",
+        "2. Urgent items / order of business",
+        "3. Declarations of interest",
+    ]
     assert Path(pack.docx).name == "2024-12-09-agenda-pack-v1.docx"
     assert pack.sha256 == hashlib.sha256(pack.docx.read_bytes()).hexdigest()
 
@@ -350,7 +368,9 @@ def test_supplementary_pack_carries_only_the_late_documents(supplementary_pack: 
     assert POLICE_MARKER not in text and CSP_MARKER not in text
     assert "Apologies for absence" not in text and "Work programme" not in text
     assert "Still to follow" in text and "Mayor's Office for Policing and Crime (MOPAC)" in text
-    assert pack.to_follow == [f"Item 4, {TRUST_TITLE}: written response from Mayor's Office for Policing and Crime (MOPAC)"]
+    assert pack.to_follow == [
+        f"Item 4, {TRUST_TITLE}: written response from Mayor's Office for Policing and Crime (MOPAC)"
+    ]
     assert "supplementary agenda" in doc.core_properties.title
     if pack.pdf is not None:
         assert set(pack.pages) == {5, 7}
@@ -373,7 +393,9 @@ def test_without_libreoffice_the_docx_is_written_and_stable(tmp_path: Path, no_l
     second = assemble_pack(spec, TEMPLATES, tmp_path / "b")
     assert first.pdf is None and first.pages == {}
     assert first.sha256 == second.sha256  # same spec, same bytes
-    assert first.to_follow == [f"Item 4, {TRUST_TITLE}: written response from Mayor's Office for Policing and Crime (MOPAC)"]
+    assert first.to_follow == [
+        f"Item 4, {TRUST_TITLE}: written response from Mayor's Office for Policing and Crime (MOPAC)"
+    ]
     doc = Document(str(first.docx))
     assert "Minutes of the Living in Hackney Scrutiny Commission" in all_text(doc)
     assert [label for _, _, label in _front_rows(doc)] == [""] * 9
@@ -416,13 +438,32 @@ def test_supplementary_with_nothing_new_is_refused(tmp_path: Path, no_libreoffic
 # ---------------------------------------------------------------- templates and docs
 
 FRONT_VARIABLES = {
-    "council_name", "committee_name", "meeting_title", "meeting_date", "start_time", "venue", "members",
-    "contact_officer", "contact_email", "publication_date", "supplementary", "supplementary_of", "items",
+    "council_name",
+    "committee_name",
+    "meeting_title",
+    "meeting_date",
+    "start_time",
+    "venue",
+    "members",
+    "contact_officer",
+    "contact_email",
+    "publication_date",
+    "supplementary",
+    "supplementary_of",
+    "items",
     "still_to_follow",
 }
 COVER_VARIABLES = {
-    "committee_name", "meeting_date", "number", "title", "purpose", "presenters", "source", "responses",
-    "supplementary", "supplementary_of",
+    "committee_name",
+    "meeting_date",
+    "number",
+    "title",
+    "purpose",
+    "presenters",
+    "source",
+    "responses",
+    "supplementary",
+    "supplementary_of",
 }
 
 
@@ -434,5 +475,7 @@ def test_bundled_templates_are_current_and_documented(tmp_path: Path) -> None:
         fresh = DocxTemplate(str(tmp_path / name)).get_undeclared_template_variables(jinja_env=env)
         assert bundled == fresh == expected, name
     guide = (REPO / "README.md").read_text()
-    for variable in FRONT_VARIABLES | COVER_VARIABLES | {"item.pages", "item.to_follow", "r.to_follow", "r.received_on"}:
+    for variable in (
+        FRONT_VARIABLES | COVER_VARIABLES | {"item.pages", "item.to_follow", "r.to_follow", "r.received_on"}
+    ):
         assert f"`{variable}`" in guide, variable

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scrutiny.documents import pdf
+from scrutiny.documents import libreoffice
 from scrutiny.documents.pdf import convert_to_pdf, libreoffice_available
 from scrutiny.errors import ScrutinyError
 from scrutiny.letters.context import sample_context
@@ -65,8 +65,8 @@ def test_two_conversions_at_once_do_not_collide(tmp_path: Path, letter: Path, ne
 
 
 def test_no_libreoffice_means_no_pdf(tmp_path: Path, letter: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
-    monkeypatch.setattr(pdf, "_KNOWN_LOCATIONS", ())
+    monkeypatch.setattr(libreoffice.shutil, "which", lambda name: None)
+    monkeypatch.setattr(libreoffice, "_KNOWN_LOCATIONS", ())
     assert libreoffice_available() is False
     assert convert_to_pdf(letter, tmp_path / "pdf") is None
 
@@ -75,8 +75,11 @@ def test_failed_conversion_is_one_line_and_writes_nothing(tmp_path: Path, letter
     # Like the real soffice: reports the error and still exits 0.
     fake = _fake_soffice(tmp_path, 'echo "Error: source file could not be loaded"; exit 0')
     out_dir = tmp_path / "pdf"
-    with pytest.raises(ScrutinyError, match=r"^LibreOffice could not convert request.docx to PDF \(exit 0\): "
-                                            r"Error: source file could not be loaded$"):
+    with pytest.raises(
+        ScrutinyError,
+        match=r"^LibreOffice could not convert request.docx to PDF \(exit 0\): "
+        r"Error: source file could not be loaded$",
+    ):
         convert_to_pdf(letter, out_dir, soffice=fake)
     assert not out_dir.exists() or list(out_dir.iterdir()) == []
 

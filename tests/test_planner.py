@@ -112,9 +112,7 @@ def test_overdue_item_goes_to_first_eligible_meeting() -> None:
 def test_not_yet_due_item_goes_to_last_eligible_meeting_before_due() -> None:
     [placement] = plan_placements([item("R16", date(2026, 12, 9))], calendar_of(), AS_OF)
     assert (placement.meeting_id, placement.due_date) == ("2027-12-06", date(2027, 12, 9))
-    assert placement.reason == (
-        "due 9 Dec 2027; last meeting before it with time for a response and room: 6 Dec 2027"
-    )
+    assert placement.reason == ("due 9 Dec 2027; last meeting before it with time for a response and room: 6 Dec 2027")
     assert not placement.pinned
 
 
@@ -155,8 +153,7 @@ def test_capacity_overdue_items_spill_to_the_next_meeting() -> None:
     result = by_key(plan_placements(commitments, calendar_of(m2027_01={"other": 1}), AS_OF))
     assert [result[k].meeting_date for k in "ABCD"] == [JAN_2027, JAN_2027, MAR_2027, MAR_2027]
     assert result["C"].reason.endswith(
-        "passed over 7 Dec 2026 (request deadline 5 Oct 2026 has passed), "
-        "25 Jan 2027 (full: 3 of 3 items)"
+        "passed over 7 Dec 2026 (request deadline 5 Oct 2026 has passed), 25 Jan 2027 (full: 3 of 3 items)"
     )
 
 
@@ -189,9 +186,7 @@ def test_full_meeting_with_other_items_is_skipped() -> None:
 
 
 def test_cancelled_meetings_are_skipped() -> None:
-    [placement] = plan_placements(
-        [item("R16", date(2026, 12, 9))], calendar_of(m2027_12={"cancelled": True}), AS_OF
-    )
+    [placement] = plan_placements([item("R16", date(2026, 12, 9))], calendar_of(m2027_12={"cancelled": True}), AS_OF)
     assert placement.meeting_date == SEP_2027
     assert placement.reason.endswith("13 Sep 2027; passed over 6 Dec 2027 (cancelled)")
 
@@ -217,9 +212,7 @@ def test_placements_are_ordered_by_due_date_then_key() -> None:
 
 
 def test_pin_wins() -> None:
-    [placement] = plan_placements(
-        [item("R16", date(2026, 12, 9), pin="2027-03-08")], calendar_of(), AS_OF
-    )
+    [placement] = plan_placements([item("R16", date(2026, 12, 9), pin="2027-03-08")], calendar_of(), AS_OF)
     assert placement == Placement(
         commitment="R16",
         meeting_id="2027-03-08",
@@ -256,15 +249,12 @@ def test_pin_to_a_full_or_late_meeting_still_wins_with_a_note() -> None:
     )
     assert result["R16"].meeting_date == DEC_2026 and result["R16"].pinned
     assert result["R16"].reason == (
-        "due 9 Dec 2027; pinned by an officer to 7 Dec 2026; note its request deadline "
-        "5 Oct 2026 has passed"
+        "due 9 Dec 2027; pinned by an officer to 7 Dec 2026; note its request deadline 5 Oct 2026 has passed"
     )
 
 
 def test_pin_to_unknown_meeting_is_ignored() -> None:
-    [placement] = plan_placements(
-        [item("R16", date(2026, 12, 9), pin="2027-12-13")], calendar_of(), AS_OF
-    )
+    [placement] = plan_placements([item("R16", date(2026, 12, 9), pin="2027-12-13")], calendar_of(), AS_OF)
     assert placement.meeting_date == DEC_2027
     assert not placement.pinned
     assert placement.reason == (
@@ -281,9 +271,7 @@ def test_pin_to_cancelled_meeting_is_ignored() -> None:
     )
     assert placement.meeting_date == SEP_2027
     assert not placement.pinned
-    assert placement.reason.endswith(
-        "; pin to meeting '2027-12-06' (6 Dec 2027) ignored: that meeting is cancelled"
-    )
+    assert placement.reason.endswith("; pin to meeting '2027-12-06' (6 Dec 2027) ignored: that meeting is cancelled")
 
 
 # -- nothing fits ------------------------------------------------------------------------
@@ -315,9 +303,7 @@ def test_only_late_or_cancelled_meetings() -> None:
 
 def test_every_meeting_full() -> None:
     meetings = [slot(JAN_2027, other=3), slot(MAR_2027, capacity=0)]
-    [placement] = plan_placements(
-        [item("R15", date(2020, 11, 9))], meetings, AS_OF, request_weeks=8
-    )
+    [placement] = plan_placements([item("R15", date(2020, 11, 9))], meetings, AS_OF, request_weeks=8)
     assert placement.meeting_id is None
     assert placement.reason == (
         "due 9 Nov 2021, overdue; not placed: no meeting in the calendar leaves 8 weeks for a "
@@ -331,9 +317,7 @@ def test_every_meeting_full() -> None:
 
 def test_duplicate_commitment_key() -> None:
     with pytest.raises(ScrutinyError, match="commitment 'R15' appears more than once"):
-        plan_placements(
-            [item("R15", date(2020, 11, 9)), item("R15", date(2021, 1, 1))], calendar_of(), AS_OF
-        )
+        plan_placements([item("R15", date(2020, 11, 9)), item("R15", date(2021, 1, 1))], calendar_of(), AS_OF)
 
 
 def test_duplicate_meeting_id() -> None:
@@ -438,9 +422,7 @@ def test_planner_invariants(inputs: tuple[list[Commitment], list[MeetingSlot], d
     by_id = {m.meeting_id: m for m in meetings}
 
     # One placement per commitment, in due-date-then-key order, with the right due date.
-    assert [p.commitment for p in result] == [
-        c.key for c in sorted(commitments, key=lambda c: (c.due_date, c.key))
-    ]
+    assert [p.commitment for p in result] == [c.key for c in sorted(commitments, key=lambda c: (c.due_date, c.key))]
     due = {c.key: c.due_date for c in commitments}
     assert all(p.due_date == due[p.commitment] for p in result)
 

@@ -56,7 +56,11 @@ def test_bundled_committee_placements_pins_and_locks(
     for key, due in (("R15", "9 Nov 2021"), ("R16", "9 Dec 2025")):
         row = placed[key]
         assert (row["meeting_id"], row["meeting_date"], row["pinned"], row["locked"]) == (
-            "2027-01-25", "2027-01-25", False, False)
+            "2027-01-25",
+            "2027-01-25",
+            False,
+            False,
+        )
         assert str(row["reason"]).startswith(f"due {due}, overdue; first meeting leaving 6 weeks")
         assert "25 Jan 2027" in str(row["reason"]) and "7 Dec 2026 (request deadline" in str(row["reason"])
     assert run_cli(capsys, "plan", "--as-of", "2026-11-21", "--json").out == first.out  # stable
@@ -118,14 +122,22 @@ def test_bundled_committee_placements_pins_and_locks(
 
 def calendar_2027_28(path: Path) -> Path:
     """The council's 2027/28 meetings, as its committee system publishes them in the spring."""
-    events = [(f"mg-7{n:03d}@hackney.moderngov.example", LIH, day) for n, day in enumerate(
-        ["20270621", "20270913", "20271115", "20280124", "20280320"], start=1)]
+    events = [
+        (f"mg-7{n:03d}@hackney.moderngov.example", LIH, day)
+        for n, day in enumerate(["20270621", "20270913", "20271115", "20280124", "20280320"], start=1)
+    ]
     events.append(("mg-7901@hackney.moderngov.example", "Cabinet", "20280124"))
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Civica UK Ltd//ModernGov//EN"]
     for uid, summary, day in events:
-        lines += ["BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20270401T080000Z",
-                  f"DTSTART;TZID=Europe/London:{day}T190000", f"DTEND;TZID=Europe/London:{day}T213000",
-                  f"SUMMARY:{summary}", "END:VEVENT"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{uid}",
+            "DTSTAMP:20270401T080000Z",
+            f"DTSTART;TZID=Europe/London:{day}T190000",
+            f"DTEND;TZID=Europe/London:{day}T213000",
+            f"SUMMARY:{summary}",
+            "END:VEVENT",
+        ]
     path.write_text("\r\n".join([*lines, "END:VCALENDAR"]) + "\r\n", encoding="utf-8")
     return path
 
@@ -185,11 +197,15 @@ def test_earliest_months_before_due_is_a_committee_setting(
     text = BUNDLED.read_text(encoding="utf-8")
     assert "  max_substantive_items: 3\n" in text
     bad = tmp_path / "bad.yaml"
-    bad.write_text(text.replace("  max_substantive_items: 3\n", "  max_substantive_items: 3\n  earliest_months_before_due: -1\n"))
+    bad.write_text(
+        text.replace("  max_substantive_items: 3\n", "  max_substantive_items: 3\n  earliest_months_before_due: -1\n")
+    )
     one_line_error(run_cli(capsys, "init", "--config", str(bad)), "earliest_months_before_due")
 
     wide = tmp_path / "wide.yaml"
-    wide.write_text(text.replace("  max_substantive_items: 3\n", "  max_substantive_items: 3\n  earliest_months_before_due: 12\n"))
+    wide.write_text(
+        text.replace("  max_substantive_items: 3\n", "  max_substantive_items: 3\n  earliest_months_before_due: 12\n")
+    )
     assert run_cli(capsys, "init", "--config", str(wide)).code == 0
     assert plan(capsys, "2026-11-21")["R15"]["meeting_id"] == "2027-01-25"
     # A twelve-month window lets the next update go on the last 2026/27 meeting before it
@@ -208,17 +224,24 @@ def _slot(day: dt.date, *, cancelled: bool = False) -> MeetingSlot:
 def test_window_skips_meetings_too_soon_after_the_last_one() -> None:
     item = Commitment("R15", "Stop and search", "policing", dt.date(2027, 1, 25), earliest_months_before_due=3)
     assert item.earliest == dt.date(2027, 10, 25)
-    slots = [_slot(dt.date(2027, 4, 19)), _slot(dt.date(2027, 9, 13)), _slot(dt.date(2027, 11, 15)),
-             _slot(dt.date(2028, 3, 20))]
+    slots = [
+        _slot(dt.date(2027, 4, 19)),
+        _slot(dt.date(2027, 9, 13)),
+        _slot(dt.date(2027, 11, 15)),
+        _slot(dt.date(2028, 3, 20)),
+    ]
     [placement] = plan_placements([item], slots, dt.date(2027, 2, 1))
     assert placement.meeting_id == "2027-11-15"  # the only one in the window before it is due
     [early] = plan_placements([item], slots[:2], dt.date(2027, 2, 1))
     assert early.meeting_id is None
-    [unguarded] = plan_placements([Commitment("R15", "Stop and search", "policing", dt.date(2027, 1, 25))],
-                                  slots[:2], dt.date(2027, 2, 1))
+    [unguarded] = plan_placements(
+        [Commitment("R15", "Stop and search", "policing", dt.date(2027, 1, 25))], slots[:2], dt.date(2027, 2, 1)
+    )
     assert unguarded.meeting_id == "2027-09-13"  # what the window prevents: four months after the last
     assert "does not yet have a meeting in its window (from 25 Oct 2027, 3 months before it is due)" in early.reason
-    [cancelled] = plan_placements([item], [*slots[:2], _slot(dt.date(2027, 11, 15), cancelled=True)], dt.date(2027, 2, 1))
+    [cancelled] = plan_placements(
+        [item], [*slots[:2], _slot(dt.date(2027, 11, 15), cancelled=True)], dt.date(2027, 2, 1)
+    )
     assert cancelled.meeting_id is None and "window" in cancelled.reason
     [late] = plan_placements([item], [*slots[:2], slots[3]], dt.date(2027, 2, 1))
     assert late.meeting_id == "2028-03-20" and "so the first one after" in late.reason

@@ -53,8 +53,9 @@ def test_preview_kind_follows_the_file_name(tmp_path: Path) -> None:
 
 
 def test_unknown_variables_are_named_with_their_place(tmp_path: Path) -> None:
-    report = check_template(_edited(tmp_path, "{{ addressee.nmae }} {{ chairman }} {{ addressee.name.upper() }}"),
-                            preview_dir=tmp_path)
+    report = check_template(
+        _edited(tmp_path, "{{ addressee.nmae }} {{ chairman }} {{ addressee.name.upper() }}"), preview_dir=tmp_path
+    )
     assert not report.ok
     assert report.preview_path is None
     assert len(report.problems) == 2

@@ -38,8 +38,15 @@ KNOWN = [
         # Reminder: Thu 7, Wed 6, Tue 5, Mon 4, (Fri 1 Jan holiday) Thu 31 Dec 2026.
         # Overdue Mon 11 Jan; escalation Mon 11, Tue 12, Wed 13 Jan.
         date(2027, 1, 25),
-        [date(2027, 1, 15), date(2027, 1, 8), date(2026, 11, 27), date(2026, 11, 13),
-         date(2026, 12, 31), date(2027, 1, 11), date(2027, 1, 13)],
+        [
+            date(2027, 1, 15),
+            date(2027, 1, 8),
+            date(2026, 11, 27),
+            date(2026, 11, 13),
+            date(2026, 12, 31),
+            date(2027, 1, 11),
+            date(2027, 1, 13),
+        ],
         id="monday-no-holidays-2027-01-25",
     ),
     pytest.param(
@@ -50,8 +57,15 @@ KNOWN = [
         # Reminder: Mon 21, Fri 18, Thu 17, Wed 16, Tue 15 Dec. Overdue Wed 23 Dec;
         # escalation Wed 23, Thu 24, (25-28 off) Tue 29 Dec.
         date(2027, 1, 11),
-        [date(2026, 12, 31), date(2026, 12, 22), date(2026, 11, 10), date(2026, 10, 27),
-         date(2026, 12, 15), date(2026, 12, 23), date(2026, 12, 29)],
+        [
+            date(2026, 12, 31),
+            date(2026, 12, 22),
+            date(2026, 11, 10),
+            date(2026, 10, 27),
+            date(2026, 12, 15),
+            date(2026, 12, 23),
+            date(2026, 12, 29),
+        ],
         id="early-january-over-christmas-2027-01-11",
     ),
     pytest.param(
@@ -61,8 +75,15 @@ KNOWN = [
         # 25 Mar - 42 d = Wed 11 Feb; - 56 d = Wed 28 Jan 2026. Reminder: Tue 24, Mon 23,
         # Fri 20, Thu 19, Wed 18 Mar. Overdue Thu 26; escalation Thu 26, Fri 27, Mon 30 Mar.
         date(2026, 4, 13),
-        [date(2026, 4, 1), date(2026, 3, 25), date(2026, 2, 11), date(2026, 1, 28),
-         date(2026, 3, 18), date(2026, 3, 26), date(2026, 3, 30)],
+        [
+            date(2026, 4, 1),
+            date(2026, 3, 25),
+            date(2026, 2, 11),
+            date(2026, 1, 28),
+            date(2026, 3, 18),
+            date(2026, 3, 26),
+            date(2026, 3, 30),
+        ],
         id="after-easter-2026-04-13",
     ),
     pytest.param(
@@ -72,8 +93,15 @@ KNOWN = [
         # Thu 4 Feb; - 56 d = Thu 21 Jan 2027. Reminder Thu 11 Mar; overdue Fri 19 Mar;
         # escalation Fri 19, Mon 22, Tue 23 Mar.
         date(2027, 4, 6),
-        [date(2027, 3, 25), date(2027, 3, 18), date(2027, 2, 4), date(2027, 1, 21),
-         date(2027, 3, 11), date(2027, 3, 19), date(2027, 3, 23)],
+        [
+            date(2027, 3, 25),
+            date(2027, 3, 18),
+            date(2027, 2, 4),
+            date(2027, 1, 21),
+            date(2027, 3, 11),
+            date(2027, 3, 19),
+            date(2027, 3, 23),
+        ],
         id="after-easter-2027-04-06",
     ),
     pytest.param(
@@ -84,8 +112,15 @@ KNOWN = [
         # Reminder: Thu 14, Wed 13, Tue 12, Mon 11, Fri 8 May. Overdue Mon 18 May;
         # escalation Mon 18, Tue 19, Wed 20 May.
         date(2026, 6, 2),
-        [date(2026, 5, 22), date(2026, 5, 15), date(2026, 4, 2), date(2026, 3, 20),
-         date(2026, 5, 8), date(2026, 5, 18), date(2026, 5, 20)],
+        [
+            date(2026, 5, 22),
+            date(2026, 5, 15),
+            date(2026, 4, 2),
+            date(2026, 3, 20),
+            date(2026, 5, 8),
+            date(2026, 5, 18),
+            date(2026, 5, 20),
+        ],
         id="spring-bank-holiday-and-good-friday-request-2026-06-02",
     ),
     pytest.param(
@@ -94,8 +129,15 @@ KNOWN = [
         # Due: Wed 29, Tue 28, Mon 27, Fri 24, Thu 23 Apr. 23 Apr - 42 d = Thu 12 Mar;
         # - 56 d = Thu 26 Feb. Reminder Thu 16 Apr; overdue Fri 24; escalation Tue 28 Apr.
         date(2026, 5, 11),
-        [date(2026, 4, 30), date(2026, 4, 23), date(2026, 3, 12), date(2026, 2, 26),
-         date(2026, 4, 16), date(2026, 4, 24), date(2026, 4, 28)],
+        [
+            date(2026, 4, 30),
+            date(2026, 4, 23),
+            date(2026, 3, 12),
+            date(2026, 2, 26),
+            date(2026, 4, 16),
+            date(2026, 4, 24),
+            date(2026, 4, 28),
+        ],
         id="early-may-2026-05-11",
     ),
     pytest.param(
@@ -106,8 +148,15 @@ KNOWN = [
         # Thu 20, Wed 19 Apr. Overdue Thu 27 Apr; escalation Thu 27, Fri 28, (Mon 1 May
         # off) Tue 2 May.
         date(2023, 5, 15),
-        [date(2023, 5, 4), date(2023, 4, 26), date(2023, 3, 15), date(2023, 3, 1),
-         date(2023, 4, 19), date(2023, 4, 27), date(2023, 5, 2)],
+        [
+            date(2023, 5, 4),
+            date(2023, 4, 26),
+            date(2023, 3, 15),
+            date(2023, 3, 1),
+            date(2023, 4, 19),
+            date(2023, 4, 27),
+            date(2023, 5, 2),
+        ],
         id="coronation-2023-05-15",
     ),
     pytest.param(
@@ -116,8 +165,15 @@ KNOWN = [
         # Wed 14, Tue 13, Mon 12, Fri 9, Thu 8 Sep. 8 Sep - 42 d = Thu 28 Jul; - 56 d =
         # Thu 14 Jul. Reminder Thu 1 Sep; overdue Fri 9 Sep; escalation Tue 13 Sep.
         date(2022, 9, 26),
-        [date(2022, 9, 15), date(2022, 9, 8), date(2022, 7, 28), date(2022, 7, 14),
-         date(2022, 9, 1), date(2022, 9, 9), date(2022, 9, 13)],
+        [
+            date(2022, 9, 15),
+            date(2022, 9, 8),
+            date(2022, 7, 28),
+            date(2022, 7, 14),
+            date(2022, 9, 1),
+            date(2022, 9, 9),
+            date(2022, 9, 13),
+        ],
         id="state-funeral-2022-09-26",
     ),
     pytest.param(
@@ -127,8 +183,15 @@ KNOWN = [
         # Wed 13 Apr; - 56 d = Wed 30 Mar. Reminder Wed 18 May; overdue Thu 26 May;
         # escalation Thu 26, Fri 27, Mon 30 May (a working day in 2022).
         date(2022, 6, 13),
-        [date(2022, 6, 1), date(2022, 5, 25), date(2022, 4, 13), date(2022, 3, 30),
-         date(2022, 5, 18), date(2022, 5, 26), date(2022, 5, 30)],
+        [
+            date(2022, 6, 1),
+            date(2022, 5, 25),
+            date(2022, 4, 13),
+            date(2022, 3, 30),
+            date(2022, 5, 18),
+            date(2022, 5, 26),
+            date(2022, 5, 30),
+        ],
         id="jubilee-2022-06-13",
     ),
     pytest.param(
@@ -138,8 +201,15 @@ KNOWN = [
         # Fri 23 Dec 2022. 6 Feb - 56 d = Mon 12 Dec 2022. Reminder: Fri 3, Thu 2, Wed 1,
         # Tue 31, Mon 30 Jan. Overdue Tue 7 Feb; escalation Thu 9 Feb.
         date(2023, 2, 21),
-        [date(2023, 2, 13), date(2023, 2, 6), date(2022, 12, 23), date(2022, 12, 12),
-         date(2023, 1, 30), date(2023, 2, 7), date(2023, 2, 9)],
+        [
+            date(2023, 2, 13),
+            date(2023, 2, 6),
+            date(2022, 12, 23),
+            date(2022, 12, 12),
+            date(2023, 1, 30),
+            date(2023, 2, 7),
+            date(2023, 2, 9),
+        ],
         id="request-by-boxing-day-2023-02-21",
     ),
     pytest.param(
@@ -147,8 +217,15 @@ KNOWN = [
         # Fri 22, Thu 21, Wed 20, Tue 19, Mon 18 (5), Fri 15 Jan = publication; the rest
         # as for Mon 25 Jan 2027.
         date(2027, 1, 23),
-        [date(2027, 1, 15), date(2027, 1, 8), date(2026, 11, 27), date(2026, 11, 13),
-         date(2026, 12, 31), date(2027, 1, 11), date(2027, 1, 13)],
+        [
+            date(2027, 1, 15),
+            date(2027, 1, 8),
+            date(2026, 11, 27),
+            date(2026, 11, 13),
+            date(2026, 12, 31),
+            date(2027, 1, 11),
+            date(2027, 1, 13),
+        ],
         id="saturday-meeting-2027-01-23",
     ),
     pytest.param(
@@ -158,8 +235,15 @@ KNOWN = [
         # - 56 d = Thu 1 Nov 2018. Reminder: Mon 24, Fri 21, Thu 20, Wed 19, Tue 18 Dec.
         # Overdue Fri 28 Dec; escalation Fri 28, Mon 31 Dec, Wed 2 Jan 2019.
         date(2019, 1, 14),
-        [date(2019, 1, 4), date(2018, 12, 27), date(2018, 11, 15), date(2018, 11, 1),
-         date(2018, 12, 18), date(2018, 12, 28), date(2019, 1, 2)],
+        [
+            date(2019, 1, 4),
+            date(2018, 12, 27),
+            date(2018, 11, 15),
+            date(2018, 11, 1),
+            date(2018, 12, 18),
+            date(2018, 12, 28),
+            date(2019, 1, 2),
+        ],
         id="early-january-2019-01-14",
     ),
 ]
@@ -269,17 +353,13 @@ def test_from_config_gives_one_line_scrutiny_errors() -> None:
     assert TimetableRules.from_config(None) == RULES
     assert TimetableRules.from_config({"request_weeks_before_due": 4}).request_weeks_before_due == 4
     with pytest.raises(ScrutinyError) as info:
-        TimetableRules.from_config(
-            {"request_weeks_before_due": 9, "clear_days": 5}, source="committee.yaml: timetable"
-        )
+        TimetableRules.from_config({"request_weeks_before_due": 9, "clear_days": 5}, source="committee.yaml: timetable")
     text = str(info.value)
     assert text.startswith("committee.yaml: timetable: ")
     assert "clear_days: is not a timetable setting" in text
     assert "\n" not in text
     with pytest.raises(ScrutinyError) as info:
-        TimetableRules.from_config(
-            {"request_weeks_before_due": 9}, source="committee.yaml: timetable"
-        )
+        TimetableRules.from_config({"request_weeks_before_due": 9}, source="committee.yaml: timetable")
     assert str(info.value) == (
         "committee.yaml: timetable: letter_window_weeks_before_due (8) must be at least "
         "request_weeks_before_due (9): the letter window has to open before the date "
@@ -333,8 +413,7 @@ def test_explanation_names_one_off_holidays_and_odd_meeting_days() -> None:
     assert "3 Jun Platinum Jubilee" in explain_timetable(date(2022, 6, 13), RULES, CAL)[1]
     saturday = explain_timetable(date(2027, 1, 23), RULES, CAL)
     assert saturday[0] == (
-        "Meeting Sat 23 Jan 2027: not a working day (Saturday); the timetable is worked out "
-        "the same way."
+        "Meeting Sat 23 Jan 2027: not a working day (Saturday); the timetable is worked out the same way."
     )
 
 
@@ -357,9 +436,7 @@ def rules_strategy(draw: st.DrawFn) -> TimetableRules:
     )
 
 
-CLOSURES = st.lists(
-    st.dates(min_value=date(2014, 9, 1), max_value=date(2035, 12, 31)), max_size=6
-)
+CLOSURES = st.lists(st.dates(min_value=date(2014, 9, 1), max_value=date(2035, 12, 31)), max_size=6)
 
 
 def _clear_days(cal: WorkingDayCalendar, start: date, end: date) -> int:
@@ -431,8 +508,14 @@ def test_explanations_match_the_dates(meeting: date, rules: TimetableRules) -> N
     t = compute_timetable(meeting, rules, CAL)
     lines = explain_timetable(meeting, rules, CAL)
     labels = [
-        "Meeting", "Publication", "Response due", "Request by", "Letter window opens",
-        "Reminder", "Overdue notice", "Escalation",
+        "Meeting",
+        "Publication",
+        "Response due",
+        "Request by",
+        "Letter window opens",
+        "Reminder",
+        "Overdue notice",
+        "Escalation",
     ]
     for line, label, day in zip(lines, labels, vars(t).values(), strict=True):
         assert line.startswith(f"{label} {day:%a} {day.day} {day:%b %Y}")

@@ -261,9 +261,7 @@ DAYS = st.dates(min_value=date(2015, 1, 1), max_value=date(2035, 12, 31))
 
 
 def _count_working_strictly_between(start: date, end: date) -> int:
-    return sum(
-        CAL.is_working_day(start + timedelta(days=i)) for i in range(1, (end - start).days)
-    )
+    return sum(CAL.is_working_day(start + timedelta(days=i)) for i in range(1, (end - start).days))
 
 
 @settings(max_examples=200, deadline=None)

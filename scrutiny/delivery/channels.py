@@ -93,13 +93,10 @@ class SmtpDelivery:
         try:
             refused = self._send(message)
         except smtplib.SMTPAuthenticationError as exc:
-            raise ScrutinyError(
-                f"SMTP {self.server} rejected the login for {self.username!r}: {_reply(exc)}"
-            ) from exc
+            raise ScrutinyError(f"SMTP {self.server} rejected the login for {self.username!r}: {_reply(exc)}") from exc
         except smtplib.SMTPRecipientsRefused as exc:
             raise ScrutinyError(
-                f"SMTP {self.server} refused the message: no recipient accepted "
-                f"({_refusals(exc.recipients)})"
+                f"SMTP {self.server} refused the message: no recipient accepted ({_refusals(exc.recipients)})"
             ) from exc
         except smtplib.SMTPNotSupportedError as exc:
             raise ScrutinyError(f"SMTP {self.server} does not support STARTTLS: {exc}") from exc
@@ -119,9 +116,7 @@ class SmtpDelivery:
                 f"SMTP {self.server} refused the message for {len(refused)} of "
                 f"{len(recipients)} recipients ({_refusals(refused)})"
             )
-        return DeliveryReceipt(
-            channel="smtp", location=f"smtp://{self.server}", message_id=message_id
-        )
+        return DeliveryReceipt(channel="smtp", location=f"smtp://{self.server}", message_id=message_id)
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:

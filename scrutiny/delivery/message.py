@@ -80,9 +80,7 @@ def build_letter_email(
         if not path.is_file():
             raise ScrutinyError(f"e-mail attachment {path}: file not found")
         maintype, subtype = _mime_type(path)
-        message.add_attachment(
-            path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name
-        )
+        message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
     if invitation_ics is not None:
         if not invitation_ics.lstrip().startswith(b"BEGIN:VCALENDAR"):
             raise ScrutinyError("e-mail invitation: not an iCalendar file (no BEGIN:VCALENDAR)")

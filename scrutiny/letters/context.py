@@ -60,12 +60,8 @@ class _Model(BaseModel):
 
 
 class Letterhead(_Model):
-    department: Text = Field(
-        "Overview & Scrutiny", description="First letterhead line, e.g. “Overview & Scrutiny”."
-    )
-    committee_name: Text = Field(
-        description="The committee writing, e.g. “Living in Hackney Scrutiny Commission”."
-    )
+    department: Text = Field("Overview & Scrutiny", description="First letterhead line, e.g. “Overview & Scrutiny”.")
+    committee_name: Text = Field(description="The committee writing, e.g. “Living in Hackney Scrutiny Commission”.")
     council_name: Text = Field(description="The council, e.g. “Hackney Council”.")
     address_lines: list[Text] = Field(
         description="The council's postal address, one line per item "
@@ -82,9 +78,7 @@ class Letterhead(_Model):
 
 class Addressee(_Model):
     name: Text = Field(description="The person written to, e.g. “James Conway”.")
-    title: OptionalText = Field(
-        "", description="Their role, e.g. “Central East BCU Commander”; may be empty."
-    )
+    title: OptionalText = Field("", description="Their role, e.g. “Central East BCU Commander”; may be empty.")
     organisation: Text = Field(description="Their organisation, e.g. “Metropolitan Police Service”.")
     address_lines: list[Text] = Field(
         default_factory=list,
@@ -112,9 +106,7 @@ class Recommendation(_Model):
 
 
 class Meeting(_Model):
-    date_text: Text = Field(
-        description="The meeting that will discuss the response, e.g. “Monday 8 December 2025”."
-    )
+    date_text: Text = Field(description="The meeting that will discuss the response, e.g. “Monday 8 December 2025”.")
     time_text: Text = Field(description="Its start time, e.g. “7.00 pm”.")
     venue: Text = Field(description="Where it is held, e.g. “Council Chamber, Hackney Town Hall”.")
 
@@ -130,9 +122,7 @@ class Chair(_Model):
 class LetterContext(_Model):
     """The whole context of one letter. ``model_dump()`` is what a template receives."""
 
-    kind: LetterKind = Field(
-        description="Which letter this is: `request`, `reminder`, `overdue` or `escalation`."
-    )
+    kind: LetterKind = Field(description="Which letter this is: `request`, `reminder`, `overdue` or `escalation`.")
     letterhead: Letterhead = Field(description="The letterhead block (sender details).")
     letter_date: Text = Field(description="The date printed on the letter, e.g. “10 October 2025”.")
     reference: Text = Field(description="Our reference for the request, printed in the footer.")
@@ -140,9 +130,7 @@ class LetterContext(_Model):
     salutation: Text = Field(description="The greeting line, e.g. “Dear James Conway”.")
     review: Review = Field(description="The review that made the recommendation.")
     recommendation: Recommendation = Field(description="The recommendation being followed up.")
-    first_update: bool = Field(
-        description="True when this is the first annual update under the recommendation."
-    )
+    first_update: bool = Field(description="True when this is the first annual update under the recommendation.")
     last_heard: Text | None = Field(
         None,
         description="When the Commission last took this update, e.g. “9 December 2024”; "
@@ -163,9 +151,7 @@ class LetterContext(_Model):
         "`{%p for item in requests %}` in a numbered-list paragraph.",
     )
     meeting: Meeting = Field(description="The meeting at which the written response is discussed.")
-    response_due_text: Text = Field(
-        description="When the written response is due, e.g. “Friday 21 November 2025”."
-    )
+    response_due_text: Text = Field(description="When the written response is due, e.g. “Friday 21 November 2025”.")
     respond_to_email: Email = Field(description="Where to send the written response.")
     chair: Chair = Field(description="The Chair of the committee.")
     cc: list[Text] = Field(
@@ -176,8 +162,7 @@ class LetterContext(_Model):
     days_overdue: int | None = Field(
         None,
         ge=1,
-        description="Calendar days since the response due date (overdue and escalation "
-        "letters only; empty otherwise).",
+        description="Calendar days since the response due date (overdue and escalation letters only; empty otherwise).",
     )
 
     @model_validator(mode="after")
@@ -234,6 +219,7 @@ def _template_variables() -> dict[str, str]:
 
 TEMPLATE_VARIABLES: dict[str, str] = _template_variables()
 """Dotted variable name -> description, for every value a template may use."""
+
 
 def template_variables_markdown() -> str:
     """The Markdown table of template variables pasted into the README."""
@@ -323,8 +309,7 @@ def sample_context(kind: LetterKind = "request") -> LetterContext:
             name="James Conway",
             title="Chief Superintendent, Central East BCU Commander",
             organisation="Metropolitan Police Service",
-            address_lines=["Stoke Newington Police Station", "33 Stoke Newington High Street",
-                           "London N16 8DS"],
+            address_lines=["Stoke Newington Police Station", "33 Stoke Newington High Street", "London N16 8DS"],
             email="james.conway@met.example",
         ),
         salutation="Dear James Conway",
@@ -352,8 +337,7 @@ def sample_context(kind: LetterKind = "request") -> LetterContext:
         respond_to_email="scrutiny@hackney.example",
         chair=Chair(
             name="Cllr Sharon Patrick",
-            role_line="Chair of the Living in Hackney Scrutiny Commission at London Borough "
-            "of Hackney",
+            role_line="Chair of the Living in Hackney Scrutiny Commission at London Borough of Hackney",
         ),
         cc=([_CHAIR_CC] if kind == "escalation" else []) + list(_CC),
         days_overdue=_DAYS_OVERDUE[kind],

@@ -115,13 +115,16 @@ def find_leftover_tags(docx_bytes: bytes) -> list[str]:
                 continue
             data = package.read(name)
             text = data.decode("utf-8", errors="replace")
-            hits = [p for p in _paragraph_texts(data) if any(t in p for t in _TAG_OPENERS)] \
-                if name.startswith("word/") else []
+            hits = (
+                [p for p in _paragraph_texts(data) if any(t in p for t in _TAG_OPENERS)]
+                if name.startswith("word/")
+                else []
+            )
             if hits:
                 found.append(f"{name}: {' '.join(hits[0].split())[:70]}")
             elif any(t in text for t in _TAG_OPENERS):
                 at = min(text.find(t) for t in _TAG_OPENERS if t in text)
-                found.append(f"{name}: {re.sub(r'<[^>]+>', ' ', text[at:at + 120]).strip()[:70]}")
+                found.append(f"{name}: {re.sub(r'<[^>]+>', ' ', text[at : at + 120]).strip()[:70]}")
     return found
 
 

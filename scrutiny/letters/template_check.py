@@ -105,9 +105,7 @@ def check_template(
         return TemplateCheckReport(
             ok=False, problems=[_problem(path, exc)], variables=analysis.variables, template=path
         )
-    return TemplateCheckReport(
-        ok=True, variables=analysis.variables, preview_path=preview, template=path
-    )
+    return TemplateCheckReport(ok=True, variables=analysis.variables, preview_path=preview, template=path)
 
 
 def _problem(path: Path, exc: ScrutinyError) -> str:
@@ -115,5 +113,5 @@ def _problem(path: Path, exc: ScrutinyError) -> str:
     message = str(exc)
     for prefix in (f"template {path.name}: ", f"template {path}: "):
         if message.startswith(prefix):
-            return f"{path.name}: {message[len(prefix):]}"
+            return f"{path.name}: {message[len(prefix) :]}"
     return f"{path.name}: {message}"

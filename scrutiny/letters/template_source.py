@@ -95,9 +95,7 @@ def template_parts(template: DocxTemplate, name: str) -> list[TemplatePart]:
     except ScrutinyError:
         raise
     except Exception as exc:
-        raise ScrutinyError(
-            f"template {name}: not a readable Word .docx file ({type(exc).__name__}: {exc})"
-        ) from exc
+        raise ScrutinyError(f"template {name}: not a readable Word .docx file ({type(exc).__name__}: {exc})") from exc
     return parts
 
 
@@ -116,8 +114,7 @@ def excerpt(text: str, focus: str | None = None, width: int = 70, at: int = -1) 
     if at < 0 and focus:
         at = text.find(focus)
     if at < 0:
-        at = min((i for i in (text.find("{{"), text.find("{%"), text.find("{#")) if i >= 0),
-                 default=0)
+        at = min((i for i in (text.find("{{"), text.find("{%"), text.find("{#")) if i >= 0), default=0)
     start = max(0, min(at - width // 3, len(text) - width))
     end = start + width
     return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
@@ -153,9 +150,7 @@ def unbalanced_tags(text: str) -> list[tuple[int, str]]:
             continue
         close_at = text.find(_CLOSER[token], match.end())
         if close_at < 0:
-            problems.append(
-                (match.start(), f"“{token}” is not closed with “{_CLOSER[token]}” in the same paragraph")
-            )
+            problems.append((match.start(), f"“{token}” is not closed with “{_CLOSER[token]}” in the same paragraph"))
             break
         position = close_at + 2
     return problems
@@ -174,8 +169,10 @@ def stray_text_beside_block_tag(text: str) -> str | None:
     if len(tags) > 1:
         return "holds more than one {%p …%} tag; give each its own paragraph"
     if _BLOCK_TAG.sub("", text).strip():
-        return (f"has text beside “{tags[0]}”, which would be dropped from every letter; "
-                "put the tag in a paragraph of its own")
+        return (
+            f"has text beside “{tags[0]}”, which would be dropped from every letter; "
+            "put the tag in a paragraph of its own"
+        )
     return None
 
 
@@ -191,8 +188,11 @@ def _chain(node: nodes.Node) -> tuple[str, list[str], int] | None:
         if isinstance(current, nodes.Getattr):
             attrs.append(current.attr)
             current = current.node
-        elif (isinstance(current, nodes.Getitem) and isinstance(current.arg, nodes.Const)
-              and isinstance(current.arg.value, str)):
+        elif (
+            isinstance(current, nodes.Getitem)
+            and isinstance(current.arg, nodes.Const)
+            and isinstance(current.arg.value, str)
+        ):
             attrs.append(current.arg.value)
             current = current.node
         else:
@@ -208,8 +208,12 @@ def _private_names(ast: nodes.Template) -> list[tuple[str, int]]:
     for node in ast.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Name)):
         if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
             found.append((node.attr, node.lineno))
-        elif (isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const)
-              and isinstance(node.arg.value, str) and node.arg.value.startswith("_")):
+        elif (
+            isinstance(node, nodes.Getitem)
+            and isinstance(node.arg, nodes.Const)
+            and isinstance(node.arg.value, str)
+            and node.arg.value.startswith("_")
+        ):
             found.append((node.arg.value, node.lineno))
         elif isinstance(node, nodes.Filter) and node.name == "attr":
             for arg in node.args:
@@ -246,9 +250,7 @@ def _used_paths(ast: nodes.Template, context_names: set[str]) -> list[tuple[str,
     return found
 
 
-def _known_prefix(
-    path: str, variables: Mapping[str, str], groups: frozenset[str]
-) -> tuple[str, str | None]:
+def _known_prefix(path: str, variables: Mapping[str, str], groups: frozenset[str]) -> tuple[str, str | None]:
     """Split a used path into its known variable and the first unknown name, if any.
 
     Walking stops at a plain value (a string, number or list): what follows is a method of

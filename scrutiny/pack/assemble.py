@@ -103,7 +103,9 @@ def assemble_pack(spec: PackSpec, templates_dir: Path, out_dir: Path, *, with_pd
             if found == labels:  # the front sheet already quotes this PDF's pages: done
                 write_bytes_atomic(docx_path, data)
                 write_bytes_atomic(pdf_path, pdf.read_bytes())
-                return AssembledPack(docx_path, pdf_path, hashlib.sha256(data).hexdigest(), starts, to_follow_lines(spec))
+                return AssembledPack(
+                    docx_path, pdf_path, hashlib.sha256(data).hexdigest(), starts, to_follow_lines(spec)
+                )
             labels = found
     raise ScrutinyError(
         f"agenda pack {stem}: page numbers did not settle after {_MAX_PASSES} LibreOffice passes; "
@@ -125,7 +127,9 @@ def _validate(spec: PackSpec, templates_dir: Path) -> None:
         if not any(item.role == "minutes" for item in spec.items):
             raise ScrutinyError("previous_minutes given but no agenda item has role 'minutes' (use standard_agenda())")
     if spec.work_programme and not any(item.role == "work_programme" for item in spec.items):
-        raise ScrutinyError("work_programme rows given but no agenda item has role 'work_programme' (use standard_agenda())")
+        raise ScrutinyError(
+            "work_programme rows given but no agenda item has role 'work_programme' (use standard_agenda())"
+        )
     if spec.version < 1:
         raise ScrutinyError(f"agenda pack version {spec.version}: must be 1 or more")
     if spec.supplementary_of is not None:
@@ -226,7 +230,9 @@ class _Builder:
             assert response.document is not None
             what = f"item {entry.number} response from {response.organisation}"
             when = f" (received {short_date(response.received_on)})" if response.received_on else ""
-            self.heading(f"{entry.number}.{index} Written response from {response.organisation}{when}", 2, new_page=True)
+            self.heading(
+                f"{entry.number}.{index} Written response from {response.organisation}{when}", 2, new_page=True
+            )
             self.append(_open_docx(response.document, what), what)
         self.new_page_next = True
 

@@ -106,14 +106,14 @@ _AOB = PackItem(
 )
 
 
-def standard_agenda(
-    substantive: list[PackItem], *, previous_meeting_date: date | None = None
-) -> list[PackItem]:
+def standard_agenda(substantive: list[PackItem], *, previous_meeting_date: date | None = None) -> list[PackItem]:
     """The whole agenda in order: the three opening items, ``substantive``, then minutes,
     work programme and any other business."""
     for item in substantive:
         if item.kind != "substantive":
-            raise ScrutinyError(f"agenda item '{item.title}': standard_agenda() takes substantive items only, got kind '{item.kind}'")
+            raise ScrutinyError(
+                f"agenda item '{item.title}': standard_agenda() takes substantive items only, got kind '{item.kind}'"
+            )
     if previous_meeting_date is None:
         minutes_purpose = "To agree the minutes of the previous meeting as a correct record."
     else:

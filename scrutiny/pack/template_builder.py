@@ -65,7 +65,9 @@ def _footer_with_page_number(doc: DocxDocument) -> None:
     add_field(paragraph, "PAGE")
 
 
-def _para(doc_or_cell: DocxDocument | object, text: str = "", *, style: str | None = None, bold: bool = False) -> Paragraph:
+def _para(
+    doc_or_cell: DocxDocument | object, text: str = "", *, style: str | None = None, bold: bool = False
+) -> Paragraph:
     paragraph: Paragraph = doc_or_cell.add_paragraph(style=style)  # type: ignore[attr-defined]
     if text:
         paragraph.add_run(text).bold = bold or None
@@ -175,7 +177,11 @@ def build_cover_sheet(path: Path) -> Path:
     # is found by: keep it first and keep it a Heading 1 when editing.
     _para(doc, "{{ number }}. {{ title }}", style="Heading 1")
     _para(doc, "{%p if supplementary %}")
-    _para(doc, "Supplementary: documents for this item that arrived after agenda pack version {{ supplementary_of }}.", bold=True)
+    _para(
+        doc,
+        "Supplementary: documents for this item that arrived after agenda pack version {{ supplementary_of }}.",
+        bold=True,
+    )
     _para(doc, "{%p endif %}")
     _label_table(
         doc,

@@ -59,9 +59,15 @@ def export_meetings(session: Session, workspace: Workspace) -> list[ExportMeetin
         timetable = workspace.timetable(meeting.date)
         rows.append(
             ExportMeeting(
-                meeting_id=meeting.id, start=start, end=end, venue=meeting.venue, title=meeting.title,
-                agenda_items=list(items), cancelled=meeting.cancelled,
-                request_by_date=timetable.request_by_date, response_due_date=timetable.response_due_date,
+                meeting_id=meeting.id,
+                start=start,
+                end=end,
+                venue=meeting.venue,
+                title=meeting.title,
+                agenda_items=list(items),
+                cancelled=meeting.cancelled,
+                request_by_date=timetable.request_by_date,
+                response_due_date=timetable.response_due_date,
                 publication_date=timetable.publication_date,
             )
         )
@@ -91,7 +97,10 @@ def export_calendar(session: Session, workspace: Workspace, path: Path, *, deadl
     stamp = export_stamp(session)
     info = workspace.config.committee
     data = build_calendar(
-        committee_name=info.name, meetings=meetings, deadlines=deadlines, uid_domain=info.uid_domain,
+        committee_name=info.name,
+        meetings=meetings,
+        deadlines=deadlines,
+        uid_domain=info.uid_domain,
         generated_at=stamp,
     )
     try:
@@ -100,8 +109,12 @@ def export_calendar(session: Session, workspace: Workspace, path: Path, *, deadl
     except OSError as exc:
         raise ScrutinyError(f"{path}: cannot write the calendar ({exc.strerror or type(exc).__name__})") from None
     return CalendarExport(
-        path=path, meetings=len(meetings), cancelled=sum(1 for m in meetings if m.cancelled),
-        deadline_events=len(meetings) * len(DEADLINE_KINDS) if deadlines else 0, generated_at=stamp, sha256=digest,
+        path=path,
+        meetings=len(meetings),
+        cancelled=sum(1 for m in meetings if m.cancelled),
+        deadline_events=len(meetings) * len(DEADLINE_KINDS) if deadlines else 0,
+        generated_at=stamp,
+        sha256=digest,
     )
 
 

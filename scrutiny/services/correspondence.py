@@ -79,7 +79,9 @@ def letters_ready(session: Session, as_of: dt.date, meeting_id: str | None = Non
     return list(session.exec(query))
 
 
-def write_request_letter(workspace: Workspace, request_id: str, as_of: dt.date, *, reissue: bool = False) -> WrittenDocument | None:
+def write_request_letter(
+    workspace: Workspace, request_id: str, as_of: dt.date, *, reissue: bool = False
+) -> WrittenDocument | None:
     """Render one request letter; None when it was already written (by this run or another)."""
     with workspace.session() as session:
         request = _request(session, request_id)
@@ -168,7 +170,12 @@ def _render_and_record(
     # The request ID already names the commitment and the organisation: "r15-1-mopac-request-v1.docx".
     path = letter_path(workspace.settings.letters_dir, meeting.date, request.id, kind, version)
     document = models.Document(
-        kind=kind, path=str(path), sha256="", request_id=request.id, meeting_id=meeting.id, version=version,
+        kind=kind,
+        path=str(path),
+        sha256="",
+        request_id=request.id,
+        meeting_id=meeting.id,
+        version=version,
     )
     session.add(document)
     session.flush()  # a concurrent run writing the same path stops here, before touching the file
@@ -214,8 +221,12 @@ def ensure_pdf(workspace: Workspace, document_id: int) -> str | None:
             if session.exec(select(models.Document).where(models.Document.path == str(made))).first() is None:
                 session.add(
                     models.Document(
-                        kind=f"{document.kind}-pdf", path=str(made), sha256=file_sha256(made),
-                        request_id=document.request_id, meeting_id=document.meeting_id, version=document.version,
+                        kind=f"{document.kind}-pdf",
+                        path=str(made),
+                        sha256=file_sha256(made),
+                        request_id=document.request_id,
+                        meeting_id=document.meeting_id,
+                        version=document.version,
                     )
                 )
     except IntegrityError:
@@ -287,12 +298,19 @@ def _compose(session: Session, workspace: Workspace, document: models.Document):
     docx = Path(document.path)
     attachments = [docx] + ([docx.with_suffix(".pdf")] if docx.with_suffix(".pdf").exists() else [])
     start = dt.datetime.combine(meeting.date, meeting.start_time, tzinfo=LONDON)
-    end = dt.datetime.combine(meeting.date, meeting.end_time, tzinfo=LONDON) if meeting.end_time else (
-        start + dt.timedelta(minutes=info.meeting_minutes)
+    end = (
+        dt.datetime.combine(meeting.date, meeting.end_time, tzinfo=LONDON)
+        if meeting.end_time
+        else (start + dt.timedelta(minutes=info.meeting_minutes))
     )
     invitation = build_meeting_invitation(
-        uid=f"meeting-{meeting.id}@{info.uid_domain}", start=start, end=end, venue=meeting.venue,
-        summary=f"{info.name}", organiser_email=info.officer.email, attendee_email=contact.email,
+        uid=f"meeting-{meeting.id}@{info.uid_domain}",
+        start=start,
+        end=end,
+        venue=meeting.venue,
+        summary=f"{info.name}",
+        organiser_email=info.officer.email,
+        attendee_email=contact.email,
     )
     subjects = {
         "request": "request for a written update",
@@ -310,8 +328,14 @@ def _compose(session: Session, workspace: Workspace, document: models.Document):
     )
     cc = [chair.email] if document.kind == "escalation" and chair.email else []
     return build_letter_email(
-        sender=info.officer.email, to=contact.email, cc=cc, subject=subject, body_text=body,
-        attachments=attachments, invitation_ics=invitation, message_id_seed=f"{document.request_id}-{document.kind}-v{document.version}-{document.sha256[:16]}",
+        sender=info.officer.email,
+        to=contact.email,
+        cc=cc,
+        subject=subject,
+        body_text=body,
+        attachments=attachments,
+        invitation_ics=invitation,
+        message_id_seed=f"{document.request_id}-{document.kind}-v{document.version}-{document.sha256[:16]}",
     )
 
 
@@ -320,8 +344,12 @@ def _transport(workspace: Workspace) -> OutboxDelivery | SmtpDelivery:
     if not settings.smtp_host:
         return OutboxDelivery(settings.outbox_dir)
     return SmtpDelivery(
-        host=settings.smtp_host, port=settings.smtp_port, username=settings.smtp_username,
-        password=smtp_password(workspace), starttls=settings.smtp_starttls, timeout=30.0,
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=smtp_password(workspace),
+        starttls=settings.smtp_starttls,
+        timeout=30.0,
     )
 
 

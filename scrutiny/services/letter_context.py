@@ -53,19 +53,28 @@ def build_letter_context(
     return LetterContext(
         kind=kind,
         letterhead=Letterhead(
-            department=info.department, committee_name=info.name, council_name=info.letterhead_name,
-            address_lines=list(info.address), reply_to_name=info.officer.name, reply_to_role=info.officer.role,
+            department=info.department,
+            committee_name=info.name,
+            council_name=info.letterhead_name,
+            address_lines=list(info.address),
+            reply_to_name=info.officer.name,
+            reply_to_role=info.officer.role,
             reply_to_email=info.officer.email,
         ),
         letter_date=long_date(as_of),
         reference=request.id,
         addressee=Addressee(
-            name=contact.name, title=contact.role, organisation=organisation.name,
-            address_lines=list(organisation.address), email=contact.email,
+            name=contact.name,
+            title=contact.role,
+            organisation=organisation.name,
+            address_lines=list(organisation.address),
+            email=contact.email,
         ),
         salutation=contact.salutation or f"Dear {contact.name}",
         review=Review(title=recommendation.review_title, year=recommendation.review_year),
-        recommendation=Recommendation(number=recommendation.number, title=recommendation.title, text=recommendation.text),
+        recommendation=Recommendation(
+            number=recommendation.number, title=recommendation.title, text=recommendation.text
+        ),
         first_update=item.first_update,
         last_heard=long_date(last_heard) if last_heard else None,
         request_date_text=long_date(request.issued_on) if request.issued_on and kind != "request" else None,
@@ -114,15 +123,19 @@ def _as_request(topic: str) -> str:
 
 
 def _cc(
-    session: Session, workspace: Workspace, commitment: models.Commitment, request: models.Request,
-    kind: LetterKind, chair_name: str,
+    session: Session,
+    workspace: Workspace,
+    commitment: models.Commitment,
+    request: models.Request,
+    kind: LetterKind,
+    chair_name: str,
 ) -> list[str]:
     """The other respondents to the same item, the standing CC list, and the Chair on an escalation."""
     lines: list[str] = []
     others = session.exec(
-        select(models.Request).where(
-            models.Request.agenda_item_id == request.agenda_item_id, models.Request.id != request.id
-        ).order_by(col(models.Request.id))
+        select(models.Request)
+        .where(models.Request.agenda_item_id == request.agenda_item_id, models.Request.id != request.id)
+        .order_by(col(models.Request.id))
     ).all()
     for other in others:
         organisation = session.get(models.Organisation, other.organisation_id)

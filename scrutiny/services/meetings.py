@@ -53,8 +53,12 @@ def list_meetings(session: Session) -> list[MeetingRow]:
         items = session.exec(select(models.AgendaItem.title).where(models.AgendaItem.meeting_id == meeting.id)).all()
         rows.append(
             MeetingRow(
-                meeting_id=meeting.id, date=meeting.date.isoformat(), start=meeting.start_time.strftime("%H:%M"),
-                venue=meeting.venue, cancelled=meeting.cancelled, items=list(items),
+                meeting_id=meeting.id,
+                date=meeting.date.isoformat(),
+                start=meeting.start_time.strftime("%H:%M"),
+                venue=meeting.venue,
+                cancelled=meeting.cancelled,
+                items=list(items),
             )
         )
     return rows
@@ -63,8 +67,10 @@ def list_meetings(session: Session) -> list[MeetingRow]:
 def timetable_rows(
     session: Session, workspace: Workspace, meeting_id: str | None = None
 ) -> list[dict[str, str | bool]]:
-    meetings = [get_meeting(session, meeting_id)] if meeting_id else list(
-        session.exec(select(models.Meeting).order_by(col(models.Meeting.date)))
+    meetings = (
+        [get_meeting(session, meeting_id)]
+        if meeting_id
+        else list(session.exec(select(models.Meeting).order_by(col(models.Meeting.date))))
     )
     rows = []
     for meeting in meetings:
@@ -89,7 +95,10 @@ def timetable_rows(
 def import_meetings(session: Session, workspace: Workspace, path: Path) -> ImportResult:
     info = workspace.config.committee
     parsed = parse_meetings_ics(
-        path, committee_match=info.calendar_match, default_start_time=info.default_start, default_venue=info.default_venue
+        path,
+        committee_match=info.calendar_match,
+        default_start_time=info.default_start,
+        default_venue=info.default_venue,
     )
     result = ImportResult(file=str(path), skipped=parsed.skipped)
     for event in parsed.meetings:
@@ -109,13 +118,20 @@ def _upsert(session: Session, workspace: Workspace, event: ImportedMeeting, resu
     if meeting is None:
         # The first import of the council's calendar adopts the meeting configured for that day.
         meeting = session.exec(
-            select(models.Meeting).where(models.Meeting.date == local_start.date(), col(models.Meeting.ics_uid).is_(None))
+            select(models.Meeting).where(
+                models.Meeting.date == local_start.date(), col(models.Meeting.ics_uid).is_(None)
+            )
         ).first()
     if meeting is None:
         meeting = models.Meeting(
-            id=_free_id(session, local_start.date()), committee_id=workspace.config.committee.id,
-            date=local_start.date(), start_time=local_start.time().replace(tzinfo=None), venue=event.venue,
-            title=event.title or workspace.config.committee.name, cancelled=event.cancelled, ics_uid=event.uid,
+            id=_free_id(session, local_start.date()),
+            committee_id=workspace.config.committee.id,
+            date=local_start.date(),
+            start_time=local_start.time().replace(tzinfo=None),
+            venue=event.venue,
+            title=event.title or workspace.config.committee.name,
+            cancelled=event.cancelled,
+            ics_uid=event.uid,
             source="ics",
         )
         session.add(meeting)
@@ -139,8 +155,14 @@ def _upsert(session: Session, workspace: Workspace, event: ImportedMeeting, resu
 
 
 def _record_change(
-    session: Session, workspace: Workspace, meeting: models.Meeting, result: ImportResult,
-    *, cancelled: bool, moved: bool, changed: bool,
+    session: Session,
+    workspace: Workspace,
+    meeting: models.Meeting,
+    result: ImportResult,
+    *,
+    cancelled: bool,
+    moved: bool,
+    changed: bool,
 ) -> None:
     """Count the change, and flag what it means for the meeting's items and requests."""
     if cancelled:
@@ -166,8 +188,13 @@ def _own_export(session: Session, workspace: Workspace, uid: str) -> models.Meet
 
 
 def _update_from_own_export(
-    session: Session, workspace: Workspace, meeting: models.Meeting, event: ImportedMeeting,
-    local_start: dt.datetime, local_end: dt.datetime | None, result: ImportResult,
+    session: Session,
+    workspace: Workspace,
+    meeting: models.Meeting,
+    event: ImportedMeeting,
+    local_start: dt.datetime,
+    local_end: dt.datetime | None,
+    result: ImportResult,
 ) -> None:
     """Our own export read back: the same meeting, by ID. It does not take the meeting's UID,
     so the council's calendar still adopts or updates it later; what an officer changed in a
@@ -182,8 +209,11 @@ def _update_from_own_export(
     moved = meeting.date != local_start.date()
     newly_cancelled = event.cancelled and not meeting.cancelled
     changed = (
-        moved or meeting.start_time != start_time or meeting.end_time != end_time
-        or meeting.venue != event.venue or meeting.cancelled != event.cancelled
+        moved
+        or meeting.start_time != start_time
+        or meeting.end_time != end_time
+        or meeting.venue != event.venue
+        or meeting.cancelled != event.cancelled
     )
     if changed:  # write nothing when nothing changed
         meeting.date, meeting.start_time, meeting.end_time = local_start.date(), start_time, end_time

@@ -55,11 +55,19 @@ def assemble_meeting_pack(workspace: Workspace, meeting_id: str, as_of: dt.date)
         new_minutes = minutes is not None and not any(pack.included_minutes for pack in previous)
         if previous and not new_responses and not new_minutes:
             latest = previous[-1]
-            return PackResult(meeting_id, latest.version, latest.supplementary, latest.docx_path, latest.pdf_path, [], False)
+            return PackResult(
+                meeting_id, latest.version, latest.supplementary, latest.docx_path, latest.pdf_path, [], False
+            )
         version = (previous[-1].version + 1) if previous else 1
         spec = _spec(
-            session, workspace, meeting, items, version, supplementary_of=previous[-1].version if previous else None,
-            minutes=minutes if new_minutes else None, as_of=as_of,
+            session,
+            workspace,
+            meeting,
+            items,
+            version,
+            supplementary_of=previous[-1].version if previous else None,
+            minutes=minutes if new_minutes else None,
+            as_of=as_of,
         )
         out_dir = workspace.settings.packs_dir / meeting.date.isoformat()
         assembled = assemble_pack(
@@ -67,20 +75,34 @@ def assemble_meeting_pack(workspace: Workspace, meeting_id: str, as_of: dt.date)
         )
         session.add(
             models.Pack(
-                meeting_id=meeting_id, version=version, supplementary=bool(previous), docx_path=str(assembled.docx),
-                pdf_path=str(assembled.pdf) if assembled.pdf else None, sha256=assembled.sha256,
-                included_responses=sorted(new_responses), included_minutes=new_minutes, created_on=as_of,
+                meeting_id=meeting_id,
+                version=version,
+                supplementary=bool(previous),
+                docx_path=str(assembled.docx),
+                pdf_path=str(assembled.pdf) if assembled.pdf else None,
+                sha256=assembled.sha256,
+                included_responses=sorted(new_responses),
+                included_minutes=new_minutes,
+                created_on=as_of,
             )
         )
         session.add(
             models.Document(
-                kind="supplementary-pack" if previous else "agenda-pack", path=str(assembled.docx),
-                sha256=assembled.sha256, meeting_id=meeting_id, version=version,
+                kind="supplementary-pack" if previous else "agenda-pack",
+                path=str(assembled.docx),
+                sha256=assembled.sha256,
+                meeting_id=meeting_id,
+                version=version,
             )
         )
         return PackResult(
-            meeting_id, version, bool(previous), str(assembled.docx), str(assembled.pdf) if assembled.pdf else None,
-            assembled.to_follow, True,
+            meeting_id,
+            version,
+            bool(previous),
+            str(assembled.docx),
+            str(assembled.pdf) if assembled.pdf else None,
+            assembled.to_follow,
+            True,
         )
 
 
@@ -109,10 +131,18 @@ def draft_pack(workspace: Workspace, meeting_id: str, as_of: dt.date) -> PackRes
             session, workspace, meeting, items, 1, supplementary_of=None, minutes=_previous_minutes(session, meeting)
         )
     out_dir = workspace.settings.packs_dir / meeting.date.isoformat() / "draft"
-    assembled = assemble_pack(spec, workspace.settings.effective_templates_dir, out_dir, with_pdf=workspace.settings.pdf)
+    assembled = assemble_pack(
+        spec, workspace.settings.effective_templates_dir, out_dir, with_pdf=workspace.settings.pdf
+    )
     return PackResult(
-        meeting_id, 0, False, str(assembled.docx), str(assembled.pdf) if assembled.pdf else None,
-        assembled.to_follow, True, spec.publication_date.isoformat(),
+        meeting_id,
+        0,
+        False,
+        str(assembled.docx),
+        str(assembled.pdf) if assembled.pdf else None,
+        assembled.to_follow,
+        True,
+        spec.publication_date.isoformat(),
     )
 
 
@@ -138,7 +168,9 @@ def _substantive_items(
             assert organisation is not None
             presenters.append(f"{contact.name}, {organisation.name}" if contact else organisation.name)
             received = session.exec(
-                select(models.Response).where(models.Response.request_id == request.id).order_by(col(models.Response.id))
+                select(models.Response)
+                .where(models.Response.request_id == request.id)
+                .order_by(col(models.Response.id))
             ).all()
             for response in received:
                 if response.id in already_included:
@@ -149,8 +181,12 @@ def _substantive_items(
                 responses.append(PackResponse(organisation.name, None, None))
         items.append(
             PackItem(
-                title=item.title, kind="substantive", purpose=_purpose(item), presenters=presenters,
-                source=item.source, responses=responses,
+                title=item.title,
+                kind="substantive",
+                purpose=_purpose(item),
+                presenters=presenters,
+                source=item.source,
+                responses=responses,
             )
         )
     return items, new
@@ -179,23 +215,37 @@ def _previous_minutes(session: Session, meeting: models.Meeting) -> Path | None:
 
 
 def _spec(
-    session: Session, workspace: Workspace, meeting: models.Meeting, items: list[PackItem], version: int,
-    supplementary_of: int | None, minutes: Path | None, as_of: dt.date | None = None,
+    session: Session,
+    workspace: Workspace,
+    meeting: models.Meeting,
+    items: list[PackItem],
+    version: int,
+    supplementary_of: int | None,
+    minutes: Path | None,
+    as_of: dt.date | None = None,
 ) -> PackSpec:
     info = workspace.config.committee
     previous_meeting = _previous_meeting(session, meeting)
     members = [f"{m.name} ({m.role})" if m.role != "Member" else m.name for m in workspace.config.members]
     return PackSpec(
-        committee_name=info.name, council_name=info.council, meeting_title=meeting.title, meeting_date=meeting.date,
-        start_time_text=clock(meeting.start_time), venue=meeting.venue, members=members,
-        contact_officer=f"{info.officer.name}, {info.officer.role}", contact_email=info.officer.email,
+        committee_name=info.name,
+        council_name=info.council,
+        meeting_title=meeting.title,
+        meeting_date=meeting.date,
+        start_time_text=clock(meeting.start_time),
+        venue=meeting.venue,
+        members=members,
+        contact_officer=f"{info.officer.name}, {info.officer.role}",
+        contact_email=info.officer.email,
         # a supplementary agenda is published the day it is made, not on the first pack's date
         publication_date=max(workspace.timetable(meeting.date).publication_date, as_of)
         if supplementary_of is not None
         else workspace.timetable(meeting.date).publication_date,
         items=standard_agenda(items, previous_meeting_date=previous_meeting.date if previous_meeting else None),
-        previous_minutes=minutes, work_programme=_work_programme(session, meeting),
-        supplementary_of=supplementary_of, version=version,
+        previous_minutes=minutes,
+        work_programme=_work_programme(session, meeting),
+        supplementary_of=supplementary_of,
+        version=version,
     )
 
 

@@ -59,8 +59,12 @@ def plan_annual_updates(session: Session, workspace: Workspace, as_of: dt.date) 
 
     to_place = [
         planner.Commitment(
-            key=c.key, title=c.title, theme=c.theme, last_taken=effective_last_taken(session, c, as_of),
-            interval_months=c.interval_months, pinned_meeting_id=c.pinned_meeting_id,
+            key=c.key,
+            title=c.title,
+            theme=c.theme,
+            last_taken=effective_last_taken(session, c, as_of),
+            interval_months=c.interval_months,
+            pinned_meeting_id=c.pinned_meeting_id,
             earliest_months_before_due=workspace.config.committee.earliest_months_before_due,
         )
         for c in commitments
@@ -69,7 +73,10 @@ def plan_annual_updates(session: Session, workspace: Workspace, as_of: dt.date) 
     placing_ids = {items[c.key].id for c in to_place}
     slots = [
         planner.MeetingSlot(
-            meeting_id=m.id, meeting_date=m.date, cancelled=m.cancelled, capacity=capacity,
+            meeting_id=m.id,
+            meeting_date=m.date,
+            cancelled=m.cancelled,
+            capacity=capacity,
             other_substantive_items=_items_on(session, m.id, exclude=placing_ids),
             request_by_date=workspace.timetable(m.date).request_by_date,
         )
@@ -91,10 +98,14 @@ def plan_annual_updates(session: Session, workspace: Workspace, as_of: dt.date) 
         meeting = session.get(models.Meeting, item.meeting_id) if item.meeting_id else None
         rows.append(
             PlanRow(
-                commitment=commitment.key, title=commitment.title,
+                commitment=commitment.key,
+                title=commitment.title,
                 due_date=(item.cycle_due_date or as_of).isoformat(),
-                meeting_id=item.meeting_id, meeting_date=meeting.date.isoformat() if meeting else None,
-                reason=item.reason, pinned=item.pinned, locked=commitment.key in locked,
+                meeting_id=item.meeting_id,
+                meeting_date=meeting.date.isoformat() if meeting else None,
+                reason=item.reason,
+                pinned=item.pinned,
+                locked=commitment.key in locked,
             )
         )
         _sync_requests(session, workspace, item, commitment)
@@ -115,7 +126,9 @@ def _current_item(session: Session, commitment: models.Commitment, as_of: dt.dat
         assert rec is not None
         first = last_taken == commitment.last_taken and not _has_any_item(session, commitment.key)
         item = models.AgendaItem(
-            commitment_key=commitment.key, cycle_due_date=due, title=commitment.title,
+            commitment_key=commitment.key,
+            cycle_due_date=due,
+            title=commitment.title,
             source=f"Recommendation {rec.number} of the {rec.review_year} {rec.review_title} review",
             first_update=first and _first_update_pending(commitment),
         )
@@ -125,7 +138,10 @@ def _current_item(session: Session, commitment: models.Commitment, as_of: dt.dat
 
 
 def _has_any_item(session: Session, commitment_key: str) -> bool:
-    return session.exec(select(models.AgendaItem.id).where(models.AgendaItem.commitment_key == commitment_key)).first() is not None
+    return (
+        session.exec(select(models.AgendaItem.id).where(models.AgendaItem.commitment_key == commitment_key)).first()
+        is not None
+    )
 
 
 def _first_update_pending(commitment: models.Commitment) -> bool:
@@ -177,7 +193,10 @@ def _sync_requests(
     meeting = session.get(models.Meeting, item.meeting_id)
     assert meeting is not None
     timetable = workspace.timetable(meeting.date)
-    existing = {r.organisation_id: r for r in session.exec(select(models.Request).where(models.Request.agenda_item_id == item.id))}
+    existing = {
+        r.organisation_id: r
+        for r in session.exec(select(models.Request).where(models.Request.agenda_item_id == item.id))
+    }
     for respondent in commitment.respondents:
         organisation = respondent_on(session, respondent, meeting.date)
         if organisation is None:
@@ -186,9 +205,13 @@ def _sync_requests(
         if found is None:
             contact = current_contact(session, organisation.id)
             request = models.Request(
-                id=f"{commitment.key}-{item.id}-{organisation.id}", agenda_item_id=item.id or 0,
-                organisation_id=organisation.id, contact_id=contact.id if contact else None, meeting_id=meeting.id,
-                letter_window_opens=timetable.letter_window_opens, request_by_date=timetable.request_by_date,
+                id=f"{commitment.key}-{item.id}-{organisation.id}",
+                agenda_item_id=item.id or 0,
+                organisation_id=organisation.id,
+                contact_id=contact.id if contact else None,
+                meeting_id=meeting.id,
+                letter_window_opens=timetable.letter_window_opens,
+                request_by_date=timetable.request_by_date,
                 due_date=timetable.response_due_date,
             )
         else:
@@ -210,7 +233,9 @@ def respondent_on(session: Session, organisation_id: str, day: dt.date) -> model
     while organisation is not None and organisation.id not in seen:
         seen.add(organisation.id)
         if organisation.active_until is not None and day > organisation.active_until:
-            organisation = session.get(models.Organisation, organisation.succeeded_by_id) if organisation.succeeded_by_id else None
+            organisation = (
+                session.get(models.Organisation, organisation.succeeded_by_id) if organisation.succeeded_by_id else None
+            )
             continue
         if organisation.active_from is not None and day < organisation.active_from:
             return None
@@ -220,7 +245,9 @@ def respondent_on(session: Session, organisation_id: str, day: dt.date) -> model
 
 def current_contact(session: Session, organisation_id: str) -> models.Contact | None:
     return session.exec(
-        select(models.Contact).where(models.Contact.organisation_id == organisation_id, col(models.Contact.current).is_(True))
+        select(models.Contact).where(
+            models.Contact.organisation_id == organisation_id, col(models.Contact.current).is_(True)
+        )
     ).first()
 
 

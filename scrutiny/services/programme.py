@@ -58,7 +58,9 @@ def work_programme(session: Session) -> list[ProgrammeMeeting]:
         ).all()
         programme.append(
             ProgrammeMeeting(
-                meeting_id=meeting.id, date=meeting.date.isoformat(), cancelled=meeting.cancelled,
+                meeting_id=meeting.id,
+                date=meeting.date.isoformat(),
+                cancelled=meeting.cancelled,
                 items=[_item(session, item, organisations) for item in items],
             )
         )
@@ -74,8 +76,10 @@ def unplaced_items(session: Session) -> list[UnplacedItem]:
     ).all()
     return [
         UnplacedItem(
-            commitment=item.commitment_key, title=item.title,
-            due_date=item.cycle_due_date.isoformat() if item.cycle_due_date else None, reason=item.reason,
+            commitment=item.commitment_key,
+            title=item.title,
+            due_date=item.cycle_due_date.isoformat() if item.cycle_due_date else None,
+            reason=item.reason,
         )
         for item in rows
     ]
@@ -86,11 +90,17 @@ def _item(session: Session, item: models.AgendaItem, organisations: dict[str, st
         select(models.Request).where(models.Request.agenda_item_id == item.id).order_by(col(models.Request.id))
     ).all()
     return ProgrammeItem(
-        title=item.title, commitment=item.commitment_key, source=item.source, reason=item.reason, pinned=item.pinned,
+        title=item.title,
+        commitment=item.commitment_key,
+        source=item.source,
+        reason=item.reason,
+        pinned=item.pinned,
         requests=[
             ProgrammeRequest(
-                request_id=r.id, organisation=organisations.get(r.organisation_id, r.organisation_id),
-                status=r.status, due_date=r.due_date.isoformat(),
+                request_id=r.id,
+                organisation=organisations.get(r.organisation_id, r.organisation_id),
+                status=r.status,
+                due_date=r.due_date.isoformat(),
             )
             for r in requests
         ],

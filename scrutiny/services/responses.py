@@ -47,9 +47,17 @@ def responses_due(session: Session, as_of: dt.date, meeting_id: str | None = Non
     # Plain columns, not ORM objects: the tracker is read often and grows with every year's requests.
     query = (
         select_columns(  # type: ignore[call-overload]
-            models.Request.id, models.Request.meeting_id, models.Meeting.date, models.AgendaItem.commitment_key,
-            models.AgendaItem.title, models.Organisation.name, models.Contact.name, models.Request.due_date,
-            models.Request.status, models.Request.issued_on, models.Request.received_on,
+            models.Request.id,
+            models.Request.meeting_id,
+            models.Meeting.date,
+            models.AgendaItem.commitment_key,
+            models.AgendaItem.title,
+            models.Organisation.name,
+            models.Contact.name,
+            models.Request.due_date,
+            models.Request.status,
+            models.Request.issued_on,
+            models.Request.received_on,
             models.Request.due_date_changed,
         )
         .join(models.Meeting, col(models.Request.meeting_id) == col(models.Meeting.id))
@@ -66,13 +74,32 @@ def responses_due(session: Session, as_of: dt.date, meeting_id: str | None = Non
         query = query.where(col(models.Meeting.date) >= as_of)
     return [
         DueRow(
-            request_id=request_id, meeting_id=row_meeting, meeting_date=meeting_date.isoformat(),
-            commitment=commitment or title, organisation=organisation, contact=contact or "",
-            due_date=due_date.isoformat(), status=status, issued_on=_iso(issued_on), received_on=_iso(received_on),
+            request_id=request_id,
+            meeting_id=row_meeting,
+            meeting_date=meeting_date.isoformat(),
+            commitment=commitment or title,
+            organisation=organisation,
+            contact=contact or "",
+            due_date=due_date.isoformat(),
+            status=status,
+            issued_on=_iso(issued_on),
+            received_on=_iso(received_on),
             due_date_changed=changed,
         )
-        for (request_id, row_meeting, meeting_date, commitment, title, organisation, contact, due_date, status,
-             issued_on, received_on, changed) in session.execute(query)
+        for (
+            request_id,
+            row_meeting,
+            meeting_date,
+            commitment,
+            title,
+            organisation,
+            contact,
+            due_date,
+            status,
+            issued_on,
+            received_on,
+            changed,
+        ) in session.execute(query)
     ]
 
 

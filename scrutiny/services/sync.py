@@ -46,7 +46,9 @@ def sync_config(session: Session, config: CommitteeConfig, config_sha256: str) -
 
 
 def _sync_members(session: Session, config: CommitteeConfig) -> None:
-    existing = {m.name: m for m in session.exec(select(models.Member).where(models.Member.committee_id == config.committee.id))}
+    existing = {
+        m.name: m for m in session.exec(select(models.Member).where(models.Member.committee_id == config.committee.id))
+    }
     configured = {m.name for m in config.members}
     for member in config.members:
         row = existing.get(member.name) or models.Member(committee_id=config.committee.id, name=member.name)
@@ -90,8 +92,13 @@ def _sync_recommendations(session: Session, config: CommitteeConfig) -> dict[tup
                     models.Recommendation.review_id == review.id, models.Recommendation.number == rec.number
                 )
             ).first() or models.Recommendation(
-                committee_id=config.committee.id, review_id=review.id, review_title=review.title,
-                review_year=review.year, number=rec.number, title=rec.title, text=rec.text,
+                committee_id=config.committee.id,
+                review_id=review.id,
+                review_title=review.title,
+                review_year=review.year,
+                number=rec.number,
+                title=rec.title,
+                text=rec.text,
             )
             row.review_title, row.review_year, row.title, row.text = review.title, review.year, rec.title, rec.text
             session.add(row)
@@ -109,8 +116,13 @@ def _sync_meetings(session: Session, config: CommitteeConfig) -> int:
         if row is None:
             added += 1
             row = models.Meeting(
-                id=meeting_id, committee_id=info.id, date=entry.date, start_time=entry.start or info.default_start,
-                venue=entry.venue or info.default_venue, title=entry.title or info.name, source="config",
+                id=meeting_id,
+                committee_id=info.id,
+                date=entry.date,
+                start_time=entry.start or info.default_start,
+                venue=entry.venue or info.default_venue,
+                title=entry.title or info.name,
+                source="config",
             )
             session.add(row)
         elif row.source == "config":
@@ -127,13 +139,20 @@ def _sync_commitments(
     for commitment in config.commitments:
         rec = recommendations[(commitment.review, commitment.recommendation)]
         row = session.get(models.Commitment, commitment.key) or models.Commitment(
-            key=commitment.key, committee_id=config.committee.id, recommendation_id=rec.id or 0,
-            title=commitment.title, theme=commitment.theme, last_taken=commitment.last_taken,
+            key=commitment.key,
+            committee_id=config.committee.id,
+            recommendation_id=rec.id or 0,
+            title=commitment.title,
+            theme=commitment.theme,
+            last_taken=commitment.last_taken,
         )
         row.recommendation_id = rec.id or 0
         row.title, row.theme, row.interval_months = commitment.title, commitment.theme, commitment.interval_months
         row.last_taken, row.last_heard_summary = commitment.last_taken, commitment.last_heard_summary
         row.first_update_taken = commitment.first_update_taken
         row.respondents, row.cc = list(commitment.respondents), list(commitment.cc)
-        row.first_update_topics, row.standing_topics = list(commitment.first_update_topics), list(commitment.standing_topics)
+        row.first_update_topics, row.standing_topics = (
+            list(commitment.first_update_topics),
+            list(commitment.standing_topics),
+        )
         session.add(row)

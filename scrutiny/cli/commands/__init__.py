@@ -16,4 +16,18 @@ from scrutiny.cli.commands import (
     timetable,
 )
 
-COMMANDS = [init, meetings, timetable, calendar, plan, programme, letters, responses, remind, minutes, pack, run, templates]
+COMMANDS = [
+    init,
+    meetings,
+    timetable,
+    calendar,
+    plan,
+    programme,
+    letters,
+    responses,
+    remind,
+    minutes,
+    pack,
+    run,
+    templates,
+]

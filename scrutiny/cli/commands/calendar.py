@@ -18,7 +18,8 @@ def register(commands: Subparsers) -> None:
     )
     exporting.add_argument("file", type=Path, metavar="FILE.ics")
     exporting.add_argument(
-        "--deadlines", action="store_true",
+        "--deadlines",
+        action="store_true",
         help="also add the request-by, response-due and publication dates as all-day events with reminders",
     )
     exporting.set_defaults(handler=run_export)

@@ -17,8 +17,12 @@ def register(commands: Subparsers) -> None:
         "letters", help="write and send the request letters whose window has opened (flow issue-request-letters)"
     )
     add_as_of(parser)
-    parser.add_argument("--meeting", metavar="ID", help="issue every planned letter for this meeting now, window or not")
-    parser.add_argument("--reissue", metavar="REQUEST_ID", help="write a new version of a letter, keeping the earlier one")
+    parser.add_argument(
+        "--meeting", metavar="ID", help="issue every planned letter for this meeting now, window or not"
+    )
+    parser.add_argument(
+        "--reissue", metavar="REQUEST_ID", help="write a new version of a letter, keeping the earlier one"
+    )
     parser.set_defaults(handler=run)
 
 

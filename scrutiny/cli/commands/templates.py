@@ -23,11 +23,15 @@ def register(commands: Subparsers) -> None:
         "check", help="report syntax errors, unknown variables and unsafe expressions; render a preview of each"
     )
     check.add_argument(
-        "file", nargs="?", type=Path, metavar="FILE",
+        "file",
+        nargs="?",
+        type=Path,
+        metavar="FILE",
         help="one template (default: the six in the templates folder, SCRUTINY_TEMPLATES_DIR)",
     )
     check.add_argument(
-        "--kind", choices=TEMPLATE_KINDS,
+        "--kind",
+        choices=TEMPLATE_KINDS,
         help="which variables FILE may use and which sample previews it (default: from its name, else request)",
     )
     check.add_argument(

@@ -26,7 +26,9 @@ def run(args: argparse.Namespace) -> str:
         if args.explain:
             explanations = {
                 row["meeting_id"]: explain_timetable(
-                    get_meeting(session, row["meeting_id"]).date, workspace.config.committee.timetable, workspace.calendar
+                    get_meeting(session, row["meeting_id"]).date,
+                    workspace.config.committee.timetable,
+                    workspace.calendar,
                 )
                 for row in rows
             }
@@ -37,11 +39,22 @@ def run(args: argparse.Namespace) -> str:
         return as_json(rows)
     if args.explain:
         return "\n\n".join(
-            f"{row['meeting_id']} ({row['date']}):\n" + "\n".join(f"  {line}" for line in explanations[row["meeting_id"]])
+            f"{row['meeting_id']} ({row['date']}):\n"
+            + "\n".join(f"  {line}" for line in explanations[row["meeting_id"]])
             for row in rows
         )
     return table(
         rows,
-        ["meeting_id", "date", "letter_window_opens", "request_by_date", "reminder_date", "response_due_date",
-         "overdue_date", "escalation_date", "publication_date", "cancelled"],
+        [
+            "meeting_id",
+            "date",
+            "letter_window_opens",
+            "request_by_date",
+            "reminder_date",
+            "response_due_date",
+            "overdue_date",
+            "escalation_date",
+            "publication_date",
+            "cancelled",
+        ],
     )

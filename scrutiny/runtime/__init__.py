@@ -1,0 +1,1 @@
+"""How commands reach Prefect: the home's running server, a temporary one, or the user's own."""
