@@ -6,28 +6,44 @@ import datetime as dt
 
 from prefect import flow, task
 
-from flows.deliver import deliver_pending, delivery_failure
-from scrutiny.services import correspondence
-from scrutiny.workspace import open_workspace, today_in_london
+from flows.deliver import deliver_pending, delivery_failure, ensure_pdf
+from scrutiny.letters.context import LetterKind
+from scrutiny.services import chasers
+from scrutiny.services.home import open_workspace
+from scrutiny.workspace import retry_on_conflict, today_in_london
 
 
-@task(name="write-chaser", task_run_name="{kind}-{request_id}")
-def write_chaser_task(request_id: str, kind: str, as_of: dt.date) -> int | None:
+@task(name="write-chaser", task_run_name="{kind}-{letter_id}")
+def write_chaser_task(letter_id: str, kind: LetterKind, as_of: dt.date) -> int | None:
     workspace = open_workspace()
-    written = correspondence.write_chaser(workspace, request_id, kind, as_of)  # type: ignore[arg-type]
+    committee = workspace.committee_of_id(letter_id)
+    written = retry_on_conflict(
+        workspace, lambda session: chasers.write_chaser(session, workspace, committee, letter_id, kind, as_of)
+    )
     if written is None:
         return None
-    correspondence.ensure_pdf(workspace, written.document_id)
+    ensure_pdf(workspace, written.document_id)
     return written.document_id
 
 
 @flow(name="chase-responses", log_prints=True)
-def chase_responses_flow(as_of: dt.date | None = None, deliver: bool = True) -> list[int]:
+def chase_responses_flow(
+    as_of: dt.date | None = None, committee_id: str | None = None, deliver: bool = True
+) -> list[int]:
+    """Send the chasers due today, one per letter, listing what is still outstanding.
+
+    Args:
+        as_of: The day to run as of (default today in Europe/London).
+        committee_id: One committee's ID; default every committee in the home.
+        deliver: E-mail what was written (and anything still pending).
+    """
     day = as_of or today_in_london()
     workspace = open_workspace()
+    due: list[tuple[str, LetterKind]] = []
     with workspace.session() as session:
-        due = correspondence.chasers_due(session, workspace, day)
-    written = [write_chaser_task(request_id, kind, day) for request_id, kind in due]
+        for committee in workspace.selected(committee_id):
+            due += chasers.chasers_due(session, committee, day)
+    written = [write_chaser_task(letter_id, kind, day) for letter_id, kind in due]
     sent = [d for d in written if d is not None]
     print(f"{len(sent)} chaser(s) written as of {day.isoformat()}")
     failures = deliver_pending(workspace) if deliver else []

@@ -1,5 +1,5 @@
-"""Flow: the whole cycle, as the daily scheduled run does it: plan, letters, chasers, packs due,
-and a draft of the next meeting's pack."""
+"""Flow: the whole cycle, as the daily scheduled run does it, for every committee: plan, letters,
+chasers, packs due, and a draft of each committee's next pack."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from flows.deliver import deliver_pending, delivery_failure
 from flows.letters import issue_request_letters_flow
 from flows.pack import assemble_pack_task, draft_pack_task
 from flows.plan import plan_annual_updates_flow
+from scrutiny.services.home import open_workspace
 from scrutiny.services.packs import PackResult, next_meeting_before_publication, packs_due
 from scrutiny.services.planning import PlanRow
-from scrutiny.workspace import open_workspace, today_in_london
+from scrutiny.workspace import today_in_london
 
 
 @dataclass(frozen=True)
@@ -25,26 +26,36 @@ class CycleResult:
     letters: list[int]
     chasers: list[int]
     packs: list[PackResult]
-    draft: PackResult | None
+    drafts: list[PackResult]
 
 
 @flow(name="scrutiny-cycle", log_prints=True)
-def scrutiny_cycle_flow(as_of: dt.date | None = None) -> CycleResult:
+def scrutiny_cycle_flow(as_of: dt.date | None = None, committee_id: str | None = None) -> CycleResult:
+    """The daily run: plan, write and send letters and chasers, assemble the packs due.
+
+    Args:
+        as_of: The day to run as of (default today in Europe/London).
+        committee_id: One committee's ID; default every committee in the home.
+    """
     day = as_of or today_in_london()
-    placements = plan_annual_updates_flow(as_of=day)
+    placements = plan_annual_updates_flow(as_of=day, committee_id=committee_id)
     # Letters and chasers are written first and e-mailed together, so an SMTP outage
     # does not stop the packs: the failure is reported once everything else is done.
-    letters = issue_request_letters_flow(as_of=day, deliver=False)
-    chasers = chase_responses_flow(as_of=day, deliver=False)
+    letters = issue_request_letters_flow(as_of=day, committee_id=committee_id, deliver=False)
+    chasers = chase_responses_flow(as_of=day, committee_id=committee_id, deliver=False)
     workspace = open_workspace()
     failures = deliver_pending(workspace)
+    meetings: list[str] = []
+    upcoming: list[str] = []
     with workspace.session() as session:
-        meetings = packs_due(session, workspace, day)
-        upcoming = next_meeting_before_publication(session, workspace, day)
+        for committee in workspace.selected(committee_id):
+            meetings += packs_due(session, committee, day)
+            nxt = next_meeting_before_publication(session, committee, day)
+            upcoming += [nxt] if nxt else []
     packs = [assemble_pack_task(meeting_id, day) for meeting_id in meetings]
-    draft = draft_pack_task(upcoming, day) if upcoming else None
+    drafts = [draft_pack_task(meeting_id, day) for meeting_id in upcoming]
     if failures:
         raise delivery_failure(
             f"the cycle wrote {len(letters)} letter(s), {len(chasers)} chaser(s) and {len(packs)} pack(s)", failures
         )
-    return CycleResult(day, placements, letters, chasers, packs, draft)
+    return CycleResult(day, placements, letters, chasers, packs, drafts)

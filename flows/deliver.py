@@ -1,38 +1,62 @@
-"""Delivering the e-mails of letters and chasers: each retried on its own, failures kept pending."""
+"""Delivering the e-mails of letters, chasers and packs: each document retried on its own, failures kept pending."""
 
 from __future__ import annotations
 
 from prefect import task
 
+from flows.secrets import smtp_password
+from scrutiny.delivery.transport import make_transport
+from scrutiny.documents.pdf import convert_to_pdf
 from scrutiny.errors import ScrutinyError
-from scrutiny.services import correspondence
-from scrutiny.workspace import Workspace, open_workspace
+from scrutiny.services import delivery, pdfs
+from scrutiny.services.home import open_workspace
+from scrutiny.services.outbox import compose_email
+from scrutiny.workspace import Workspace
+
+
+def ensure_pdf(workspace: Workspace, document_id: int) -> None:
+    """Make the PDF beside a letter with no transaction open; a failure only delays the PDF."""
+    if not workspace.settings.pdf:
+        return
+    with workspace.session() as session:
+        docx = pdfs.pdf_to_make(session, workspace, document_id)
+    if docx is None:
+        return
+    try:
+        made = convert_to_pdf(docx, docx.parent)
+    except ScrutinyError as exc:
+        print(f"PDF of {docx.name} not made, the letter goes without it for now: {exc}")
+        return
+    if made is not None:
+        with workspace.session() as session:
+            pdfs.record_pdf(session, workspace, document_id, made)
 
 
 @task(name="deliver-document", task_run_name="deliver-{document_id}")
 def deliver_task(document_id: int) -> str | None:
     workspace = open_workspace()
-    correspondence.ensure_pdf(workspace, document_id)  # a PDF that failed earlier is tried again
-    delivered = correspondence.deliver_document(workspace, document_id)
+    ensure_pdf(workspace, document_id)  # a PDF that failed earlier is tried again
+    transport = make_transport(workspace.settings, smtp_password(workspace.settings))
+    delivered = delivery.deliver_document(workspace, document_id, transport, compose_email)
     return delivered.location if delivered else None
 
 
 @task(name="pending-deliveries")
-def pending_deliveries_task() -> list[int]:
+def pending_deliveries_task(kinds: list[str] | None = None) -> list[int]:
     with open_workspace().session() as session:
-        return correspondence.undelivered(session)
+        return delivery.pending_documents(session, kinds=kinds)
 
 
-def deliver_pending(workspace: Workspace) -> list[str]:
-    """Send every e-mail not yet delivered, each retried as SCRUTINY_DELIVERY_RETRY_DELAYS says.
+def deliver_pending(workspace: Workspace, kinds: list[str] | None = None) -> list[str]:
+    """Send every e-mail still owed, each document retried as SCRUTINY_DELIVERY_RETRY_DELAYS says.
 
-    A message that still fails stays pending (its claim is released) for the next run; the
+    A message that still fails stays pending (its claims are released) for the next run; the
     others are still attempted. Returns one line per failure.
     """
     delays = workspace.settings.delivery_retry_delay_seconds
     deliver = deliver_task.with_options(retries=len(delays), retry_delay_seconds=delays or 0)
     failures: list[str] = []
-    for document_id in pending_deliveries_task():
+    for document_id in pending_deliveries_task(kinds):
         try:
             deliver(document_id)
         except ScrutinyError as exc:

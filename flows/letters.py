@@ -6,36 +6,55 @@ import datetime as dt
 
 from prefect import flow, task
 
-from flows.deliver import deliver_pending, delivery_failure
-from scrutiny.services import correspondence
-from scrutiny.workspace import open_workspace, today_in_london
+from flows.deliver import deliver_pending, delivery_failure, ensure_pdf
+from scrutiny.services import letters
+from scrutiny.services.home import open_workspace
+from scrutiny.workspace import retry_on_conflict, today_in_london
 
 
-@task(name="write-request-letter", task_run_name="letter-{request_id}")
-def write_letter_task(request_id: str, as_of: dt.date, reissue: bool = False) -> int | None:
+@task(name="write-request-letter", task_run_name="letter-{letter_id}")
+def write_letter_task(letter_id: str, as_of: dt.date, reissue: bool = False) -> int | None:
     workspace = open_workspace()
-    written = correspondence.write_request_letter(workspace, request_id, as_of, reissue=reissue)
+    committee = workspace.committee_of_id(letter_id)
+    written = retry_on_conflict(
+        workspace,
+        lambda session: letters.write_letter(session, workspace, committee, letter_id, as_of, reissue=reissue),
+    )
     if written is None:
         return None
-    correspondence.ensure_pdf(workspace, written.document_id)
+    ensure_pdf(workspace, written.document_id)
     return written.document_id
 
 
 @flow(name="issue-request-letters", log_prints=True)
 def issue_request_letters_flow(
     as_of: dt.date | None = None,
+    committee_id: str | None = None,
     meeting_id: str | None = None,
-    reissue_request_id: str | None = None,
+    reissue_letter_id: str | None = None,
     deliver: bool = True,
 ) -> list[int]:
+    """Write each letter due (one per organisation and meeting) and e-mail it.
+
+    Args:
+        as_of: The day to run as of (default today in Europe/London).
+        committee_id: One committee's ID; default every committee in the home.
+        meeting_id: Issue every letter of this meeting now, before its window opens.
+        reissue_letter_id: Write a new version of this letter, keeping the earlier one.
+        deliver: E-mail what was written (and anything still pending).
+    """
     day = as_of or today_in_london()
     workspace = open_workspace()
-    if reissue_request_id:
-        request_ids, reissue = [reissue_request_id], True
+    if reissue_letter_id:
+        letter_ids, reissue = [reissue_letter_id], True
     else:
-        with workspace.session() as session:
-            request_ids, reissue = correspondence.letters_ready(session, day, meeting_id), False
-    written = [write_letter_task(request_id, day, reissue) for request_id in request_ids]
+        scope = [workspace.committee_of_id(meeting_id)] if meeting_id else workspace.selected(committee_id)
+        letter_ids, reissue = [], False
+        for committee in scope:
+            letter_ids += retry_on_conflict(
+                workspace, lambda session, c=committee: letters.letters_ready(session, c, day, meeting_id)
+            )
+    written = [write_letter_task(letter_id, day, reissue) for letter_id in letter_ids]
     issued = [d for d in written if d is not None]
     print(f"{len(issued)} letter(s) written as of {day.isoformat()}")
     failures = deliver_pending(workspace) if deliver else []

@@ -6,8 +6,9 @@ import datetime as dt
 
 from prefect import flow, task
 
+from scrutiny.services.home import open_workspace
 from scrutiny.services.packs import PackResult, assemble_meeting_pack, draft_pack
-from scrutiny.workspace import open_workspace, today_in_london
+from scrutiny.workspace import today_in_london
 
 
 @task(name="assemble-pack", task_run_name="pack-{meeting_id}")
@@ -22,6 +23,12 @@ def draft_pack_task(meeting_id: str, as_of: dt.date) -> PackResult:
 
 @flow(name="assemble-agenda-pack", log_prints=True)
 def assemble_agenda_pack_flow(meeting_id: str, as_of: dt.date | None = None) -> PackResult:
+    """Assemble a meeting's agenda pack, or a supplementary pack for what arrived since.
+
+    Args:
+        meeting_id: The meeting, e.g. lih-2027-01-25.
+        as_of: The day the pack is made (default today in Europe/London).
+    """
     result = assemble_pack_task(meeting_id, as_of or today_in_london())
     print(f"{meeting_id}: pack v{result.version} at {result.docx}")
     return result

@@ -1,4 +1,4 @@
-"""Flow: place the annual-update items (Recommendations 15 and 16) on the committee's meetings."""
+"""Flow: place the annual-update items (Recommendations 15 and 16) on each committee's meetings."""
 
 from __future__ import annotations
 
@@ -6,15 +6,24 @@ import datetime as dt
 
 from prefect import flow
 
+from scrutiny.services.home import open_workspace
 from scrutiny.services.planning import PlanRow, plan_annual_updates
-from scrutiny.workspace import open_workspace, retry_on_conflict, today_in_london
+from scrutiny.workspace import retry_on_conflict, today_in_london
 
 
 @flow(name="plan-annual-updates", log_prints=True)
-def plan_annual_updates_flow(as_of: dt.date | None = None) -> list[PlanRow]:
+def plan_annual_updates_flow(as_of: dt.date | None = None, committee_id: str | None = None) -> list[PlanRow]:
+    """Place each recurring item on the right meeting and keep its requests in step.
+
+    Args:
+        as_of: The day to plan as of (default today in Europe/London).
+        committee_id: One committee's ID; default every committee in the home.
+    """
     workspace = open_workspace()
     day = as_of or today_in_london()
-    rows = retry_on_conflict(workspace, lambda session: plan_annual_updates(session, workspace, day))
+    rows: list[PlanRow] = []
+    for committee in workspace.selected(committee_id):
+        rows += retry_on_conflict(workspace, lambda session, c=committee: plan_annual_updates(session, c, day))
     for row in rows:
-        print(f"{row.commitment}: {row.meeting_id or 'not placed'} ({row.reason})")
+        print(f"{row.committee} {row.commitment}: {row.meeting_id or 'not placed'} ({row.reason})")
     return rows

@@ -6,8 +6,9 @@ scratch (for example after the context model gains a field). Run it from the rep
     .venv/bin/python scripts/build_templates.py [--out templates]
 
 Each Jinja tag is written as the whole text of ONE run, so that Word keeps it together when
-the surrounding wording is edited. Paragraph-level tags (``{%p for item in requests %}``)
-sit in paragraphs of their own, which docxtpl removes when it renders.
+the surrounding wording is edited. Paragraph-level tags (``{%p for section in sections %}``)
+sit in paragraphs of their own, which docxtpl removes when it renders. A letter has one
+section per agenda item, each ending in its own numbered "Our request" list.
 """
 
 from __future__ import annotations
@@ -16,173 +17,30 @@ import argparse
 import io
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt, RGBColor
-from docx.text.font import Font
+from docx.shared import Pt
 from docx.text.paragraph import Paragraph
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scrutiny.documents.atomic import write_bytes_atomic  # noqa: E402
 from scrutiny.documents.docx_zip import normalise_docx  # noqa: E402
-
-FONT = "Arial"
-BLACK = RGBColor(0, 0, 0)
-BUILT = datetime(2025, 1, 1, tzinfo=UTC)  # fixed, so a rebuild gives the same bytes
-ADDRESS = "Letter Address"
-SIGNATURE = "Letter Signature"
-
-
-# ---------------------------------------------------------------------------------------
-# Styles and page
-
-
-def _plain_fonts(rpr: OxmlElement) -> None:
-    """Arial everywhere: theme font attributes would override an explicit font in Word."""
-    fonts = rpr.get_or_add_rFonts()
-    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        fonts.attrib.pop(qn(attr), None)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attr), FONT)
-
-
-def _british(rpr: OxmlElement) -> None:
-    """Document language en-GB (spelling, hyphenation, and the PDF's language)."""
-    lang = rpr.find(qn("w:lang"))
-    if lang is None:
-        lang = OxmlElement("w:lang")
-        # w:lang sits near the end of w:rPr; keep the schema's element order for Word.
-        successor = next(
-            (
-                rpr.find(qn(tag))
-                for tag in ("w:eastAsianLayout", "w:specVanish", "w:oMath")
-                if rpr.find(qn(tag)) is not None
-            ),
-            None,
-        )
-        if successor is not None:
-            successor.addprevious(lang)
-        else:
-            rpr.append(lang)
-    lang.set(qn("w:val"), "en-GB")
-    lang.set(qn("w:eastAsia"), "en-GB")
-    lang.set(qn("w:bidi"), "ar-SA")
-
-
-def _black(font: Font) -> None:
-    """Plain black text; the default headings use a theme colour that Word would keep."""
-    font.color.rgb = BLACK
-    color = font.element.rPr.find(qn("w:color"))
-    for attr in ("w:themeColor", "w:themeShade", "w:themeTint"):
-        color.attrib.pop(qn(attr), None)
-
-
-def _style_document(doc: DocumentObject) -> None:
-    defaults = doc.styles.element.find(qn("w:docDefaults"))
-    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    _plain_fonts(rpr)
-    _british(rpr)
-
-    normal = doc.styles["Normal"]
-    normal.font.name = FONT
-    normal.font.size = Pt(11)
-    normal.paragraph_format.space_before = Pt(0)
-    normal.paragraph_format.space_after = Pt(8)
-    normal.paragraph_format.line_spacing = 1.15
-    _plain_fonts(normal.element.get_or_add_rPr())
-
-    for name, size, before, after in (
-        ("Heading 1", 16, 0, 0),
-        ("Heading 2", 13, 2, 10),
-        ("Heading 3", 11, 12, 6),
-    ):
-        style = doc.styles[name]
-        style.font.size = Pt(size)
-        style.font.bold = True
-        style.font.italic = False
-        style.paragraph_format.space_before = Pt(before)
-        style.paragraph_format.space_after = Pt(after)
-        _plain_fonts(style.element.get_or_add_rPr())
-        _black(style.font)
-
-    quote = doc.styles["Quote"]
-    quote.font.italic = True
-    quote.paragraph_format.left_indent = Cm(1)
-    quote.paragraph_format.right_indent = Cm(1)
-    quote.paragraph_format.space_after = Pt(6)
-    _black(quote.font)
-
-    listing = doc.styles["List Number"]
-    listing.paragraph_format.space_after = Pt(6)
-
-    address = doc.styles.add_style(ADDRESS, 1)  # 1 = paragraph style
-    address.base_style = normal
-    address.paragraph_format.space_after = Pt(0)
-    address.quick_style = True
-
-    signature = doc.styles.add_style(SIGNATURE, 1)
-    signature.base_style = normal
-    signature.font.bold = True
-    signature.paragraph_format.space_after = Pt(0)
-    signature.quick_style = True
-
-    for name in ("Header", "Footer"):
-        style = doc.styles[name]
-        style.font.size = Pt(9)
-
-
-def _page_setup(doc: DocumentObject) -> None:
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(2.5))
-    section.header_distance = Cm(1.25)
-    section.footer_distance = Cm(1.25)
-    # Page one carries the full letterhead in the body; later pages repeat the first line.
-    section.different_first_page_header_footer = True
-    header = section.header.paragraphs[0]
-    header.style = doc.styles["Header"]
-    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    header.add_run("{{ letterhead.department }}").bold = True
-    section.first_page_header.paragraphs[0].style = doc.styles["Header"]
-    for footer in (section.footer, section.first_page_footer):
-        _footer(footer.paragraphs[0], doc)
-
-
-def _field(paragraph: Paragraph, instruction: str) -> None:
-    field = OxmlElement("w:fldSimple")
-    field.set(qn("w:instr"), f" {instruction} ")
-    run = OxmlElement("w:r")
-    text = OxmlElement("w:t")
-    text.text = "1"
-    run.append(text)
-    field.append(run)
-    paragraph._p.append(field)
-
-
-def _footer(paragraph: Paragraph, doc: DocumentObject) -> None:
-    paragraph.style = doc.styles["Footer"]
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    paragraph.add_run("Our ref: ")
-    paragraph.add_run("{{ reference }}")
-    paragraph.add_run("   Page ")
-    _field(paragraph, "PAGE")
-    paragraph.add_run(" of ")
-    _field(paragraph, "NUMPAGES")
-
-
-# ---------------------------------------------------------------------------------------
-# Building blocks. Every string below that contains a tag becomes exactly one run.
+from scrutiny.letters.template_styles import (  # noqa: E402
+    ADDRESS,
+    BUILT,
+    REQUEST_ITEM,
+    SIGNATURE,
+    page_setup,
+    style_document,
+)
 
 
 class Letter:
+    """Building blocks. Every string below that contains a tag becomes exactly one run."""
+
     def __init__(self, doc: DocumentObject) -> None:
         self.doc = doc
 
@@ -194,6 +52,7 @@ class Letter:
         after: float | None = None,
         bold: bool = False,
         italic: bool = False,
+        keep_with_next: bool = False,
     ) -> Paragraph:
         paragraph = self.doc.add_paragraph(style=style)
         for text in filter(None, runs):
@@ -204,6 +63,8 @@ class Letter:
             paragraph.paragraph_format.space_before = Pt(before)
         if after is not None:
             paragraph.paragraph_format.space_after = Pt(after)
+        if keep_with_next:
+            paragraph.paragraph_format.keep_with_next = True
         return paragraph
 
     def tag(self, tag: str) -> None:
@@ -231,36 +92,68 @@ class Letter:
         self.para("By e-mail: ", "{{ addressee.email }}", style=ADDRESS)
         self.para("{{ salutation }}", before=18)
 
-    def subject(self, lead: str) -> None:
-        self.para(
-            lead, "{{ review.title }}", ": Recommendation ", "{{ recommendation.number }}", style="Heading 3", before=6
-        )
+    def subject(self, *runs: str) -> None:
+        self.para(*runs, style="Heading 2", before=6)
 
-    def requests(self, lead: str | None = None) -> None:
-        if lead:
-            self.para(lead)
+    def change_notice(self) -> None:
+        self.tag("{%p for paragraph in change_notice %}")
+        self.para("{{ paragraph }}", bold=True)
+        self.tag("{%p endfor %}")
+
+    def sections(self, *, full: bool) -> None:
+        """One section per item: heading, (for a request letter) context, then "Our request"."""
+        self.tag("{%p for section in sections %}")
+        self.para("{{ section.heading }}", style="Heading 3", before=12)
+        if full:
+            self.tag("{%p if section.thanks %}")
+            self.para("{{ section.thanks }}")
+            self.tag("{%p endif %}")
+            self.tag("{%p if section.recommendation %}")
+            self.para(
+                "In ",
+                "{{ section.recommendation.review_year }}",
+                " the Commission's review, “",
+                "{{ section.recommendation.review_title }}",
+                "”, made this recommendation:",
+                keep_with_next=True,
+            )
+            self.para(
+                "Recommendation ",
+                "{{ section.recommendation.number }}",
+                " – ",
+                "{{ section.recommendation.title }}",
+                style="Quote",
+                bold=True,
+                keep_with_next=True,
+            )
+            self.para("{{ section.recommendation.text }}", style="Quote", after=12)
+            self.tag("{%p endif %}")
+            self.loop("paragraph in section.context_paragraphs", "{{ paragraph }}", "Normal")
         self.para("Our request", style="Heading 3", italic=True)
-        self.loop("item in requests", "{{ item }}", "List Number")
+        self.loop("item in section.requests", "{{ loop.index }}. {{ item }}", REQUEST_ITEM)
+        self.tag("{%p endfor %}")
 
-    def written_to_you(self, sender: str) -> None:
-        """The chasers' opening: when we asked, and for what."""
-        tail = (
-            "asking for a written update on Recommendation ",
-            "{{ recommendation.number }}",
-            " of its ",
-            "{{ review.year }}",
-            " review, “",
-            "{{ review.title }}",
-            "”.",
-        )
+    def written_to_you(self) -> None:
+        """The chasers' opening: when we asked, and what is still outstanding."""
         self.tag("{%p if request_date_text %}")
-        self.para("On ", "{{ request_date_text }}", f" {sender} ", *tail)
+        self.para(
+            "On ",
+            "{{ request_date_text }}",
+            " the Chair wrote to you on behalf of the Commission asking for written evidence for its meeting on ",
+            "{{ meeting.date_text }}",
+            ". We have not yet received a response on the items below.",
+        )
         self.tag("{%p else %}")
-        self.para(f"Recently {sender} ", *tail)
+        self.para(
+            "The Chair recently wrote to you on behalf of the Commission asking for written evidence for its "
+            "meeting on ",
+            "{{ meeting.date_text }}",
+            ". We have not yet received a response on the items below.",
+        )
         self.tag("{%p endif %}")
 
     def sign_off(self, *, by_chair: bool) -> None:
-        self.para("Yours sincerely", before=6, after=42)
+        self.para("Yours sincerely", before=6, after=42, keep_with_next=True)
         if by_chair:
             self.para("{{ chair.name }}", style=SIGNATURE)
             self.para("{{ chair.role_line }}", style=SIGNATURE)
@@ -273,63 +166,46 @@ class Letter:
 
     def cc(self) -> None:
         self.tag("{%p if cc %}")
-        self.para("CC", bold=True, before=24, after=2)
+        self.para("CC", bold=True, before=24, after=2, keep_with_next=True)
         self.loop("person in cc", "{{ person }}", ADDRESS)
         self.tag("{%p endif %}")
 
 
-# ---------------------------------------------------------------------------------------
-# The four letters
+MEETING = ("{{ meeting.date_text }}", " at ", "{{ meeting.time_text }}", " in ", "{{ meeting.venue }}")
 
 
 def request_letter(letter: Letter) -> None:
-    letter.subject("")
-    review = ("“", "{{ review.title }}", "”")
-    letter.tag("{%p if first_update %}")
+    letter.subject("Written evidence for the meeting on ", "{{ meeting.date_text }}")
+    letter.change_notice()
+    letter.tag('{%p if kind == "supplementary" %}')
     letter.para(
-        "In ",
-        "{{ review.year }}",
-        " the Commission completed its review, ",
-        *review,
-        ". Among its recommendations was an annual update to the Commission, and I am "
-        "writing to ask for the first of these updates.",
+        "Further to my letter of ",
+        "{{ previous_letter_date }}",
+        ", the Commission has added the item below to the agenda of that meeting, and I am writing to ask for "
+        "your written evidence on it too.",
     )
-    letter.tag("{%p elif last_heard %}")
+    letter.tag('{%p elif kind == "retimed" %}')
     letter.para(
-        "Thank you for the update you gave the Commission on ",
-        "{{ last_heard }}",
-        ". When the Commission completed its review, ",
-        *review,
-        ", in ",
-        "{{ review.year }}",
-        ", it asked for an annual update, and I am writing to ask for this year's update.",
+        "I wrote to you on ",
+        "{{ previous_letter_date }}",
+        " asking for written evidence. I am writing again so that you have the new date; the requests are "
+        "repeated below for ease of reference.",
     )
     letter.tag("{%p else %}")
     letter.para(
-        "When the Commission completed its review, ",
-        *review,
-        ", in ",
-        "{{ review.year }}",
-        ", it asked for an annual update, and I am writing to ask for this year's update.",
+        "I am writing on behalf of the ",
+        "{{ letterhead.committee_name }}",
+        " to ask for your written evidence for its meeting on ",
+        "{{ meeting.date_text }}",
+        ". Each item below ends with the Commission's requests.",
     )
     letter.tag("{%p endif %}")
-    letter.para("The recommendation reads:")
+    letter.sections(full=True)
     letter.para(
-        "Recommendation ", "{{ recommendation.number }}", " – ", "{{ recommendation.title }}", style="Quote", bold=True
-    )
-    letter.para("{{ recommendation.text }}", style="Quote", after=12)
-    letter.loop("paragraph in context_paragraphs", "{{ paragraph }}", "Normal")
-    letter.requests()
-    letter.para(
-        "The Commission will discuss your written response at its meeting on ",
-        "{{ meeting.date_text }}",
-        " at ",
-        "{{ meeting.time_text }}",
-        " in ",
-        "{{ meeting.venue }}",
-        ", and we would be grateful if you or a colleague could "
-        "attend. To help manage the meeting we are asking for a written response to the "
-        "requests outlined in this letter, which will be published with the agenda.",
+        "The Commission will discuss the written responses at its meeting on ",
+        *MEETING,
+        ", and we would be grateful if you or a colleague could attend. To help manage the meeting we are asking "
+        "for a written response to the requests in this letter, which will be published with the agenda.",
         before=12,
     )
     letter.para(
@@ -337,40 +213,39 @@ def request_letter(letter: Letter) -> None:
         "{{ respond_to_email }}",
         " by ",
         "{{ response_due_text }}",
+        ", quoting our reference ",
+        "{{ reference }}",
         ". If you have any questions about this request, please contact ",
         "{{ letterhead.reply_to_name }}",
         " at ",
         "{{ letterhead.reply_to_email }}",
         ".",
     )
-    letter.para("Thank you for your continued engagement with the Commission.")
+    letter.para("Thank you for your continued engagement with the Commission.", keep_with_next=True)
     letter.sign_off(by_chair=True)
     letter.cc()
 
 
 def reminder(letter: Letter) -> None:
-    letter.subject("Reminder – ")
-    letter.written_to_you("I wrote to you on behalf of the Commission")
+    letter.subject("Reminder: written evidence for the meeting on ", "{{ meeting.date_text }}")
+    letter.written_to_you()
     letter.para(
         "This is a reminder that the Commission would like your written response by ",
         "{{ response_due_text }}",
         ", so that it can be published with the agenda for the meeting on ",
-        "{{ meeting.date_text }}",
-        " at ",
-        "{{ meeting.time_text }}",
-        " in ",
-        "{{ meeting.venue }}",
+        *MEETING,
         ".",
     )
-    letter.requests("For ease of reference, the Commission's requests were:")
+    letter.sections(full=False)
     letter.para(
         "Please send your response to ",
         "{{ respond_to_email }}",
-        ". If you have "
-        "already sent it, thank you, and please disregard this reminder. If you expect "
-        "any difficulty in meeting the deadline, please let me know as soon as possible "
-        "so that I can tell the Chair.",
+        ", quoting our reference ",
+        "{{ reference }}",
+        ". If you have already sent it, thank you, and please disregard this reminder. If you expect any difficulty "
+        "in meeting the deadline, please let me know as soon as possible so that I can tell the Chair.",
         before=12,
+        keep_with_next=True,
     )
     letter.sign_off(by_chair=False)
     letter.on_behalf_of_chair()
@@ -382,30 +257,22 @@ PLURAL_DAYS = "{{ 'day' if days_overdue == 1 else 'days' }}"
 
 
 def overdue_notice(letter: Letter) -> None:
-    letter.subject("Overdue written response – ")
-    letter.written_to_you("I wrote to you on behalf of the Commission")
-    letter.para(
-        "Your written response was due on ",
-        "{{ response_due_text }}",
-        ", ",
-        DAYS,
-        " ",
-        PLURAL_DAYS,
-        " ago, and we have not yet received it.",
-    )
+    letter.subject("Overdue written evidence for the meeting on ", "{{ meeting.date_text }}")
+    letter.written_to_you()
+    letter.para("Your written response was due on ", "{{ response_due_text }}", ", ", DAYS, " ", PLURAL_DAYS, " ago.")
     letter.para(
         "The agenda for the meeting on ",
         "{{ meeting.date_text }}",
         " is about to be published. Please send your response to ",
         "{{ respond_to_email }}",
-        " as soon "
-        "as you can. If it cannot arrive in time, please let me know when to expect it: "
-        "the agenda will show it as to follow, and it will reach members in a "
-        "supplementary pack.",
+        " as soon as you can. If it cannot arrive in time, please let me know when to expect it: the agenda will "
+        "show it as to follow, and it will reach members in a supplementary pack.",
     )
-    letter.requests("For ease of reference, the Commission's requests were:")
+    letter.sections(full=False)
     letter.para(
-        "If you have sent your response in the last day or so, thank you, and please disregard this notice.", before=12
+        "If you have sent your response in the last day or so, thank you, and please disregard this notice.",
+        before=12,
+        keep_with_next=True,
     )
     letter.sign_off(by_chair=False)
     letter.on_behalf_of_chair()
@@ -413,8 +280,8 @@ def overdue_notice(letter: Letter) -> None:
 
 
 def escalation(letter: Letter) -> None:
-    letter.subject("Written response overdue – ")
-    letter.written_to_you("the Commission wrote to you")
+    letter.subject("Written evidence overdue for the meeting on ", "{{ meeting.date_text }}")
+    letter.written_to_you()
     letter.para(
         "The response was due on ",
         "{{ response_due_text }}",
@@ -425,24 +292,22 @@ def escalation(letter: Letter) -> None:
         " overdue. We have not received it, or heard when to expect it.",
     )
     letter.para(
-        "The Commission will take this item at its meeting on ",
-        "{{ meeting.date_text }}",
-        " at ",
-        "{{ meeting.time_text }}",
-        " in ",
-        "{{ meeting.venue }}",
+        "The Commission will take these items at its meeting on ",
+        *MEETING,
         ", and members rely on written responses to prepare their questions. I have therefore copied this letter to ",
         "{{ chair.name }}",
         ", ",
         "{{ chair.role_line }}",
         ".",
     )
+    letter.sections(full=False)
     letter.para(
         "Please send your response to ",
         "{{ respond_to_email }}",
         " by return, or let me know today when we can expect it and who will attend the meeting.",
+        before=12,
+        keep_with_next=True,
     )
-    letter.requests("The Commission's requests were:")
     letter.sign_off(by_chair=False)
     letter.cc()
 
@@ -457,16 +322,16 @@ TEMPLATES: dict[str, tuple[str, Callable[[Letter], None]]] = {
 
 def build(title: str, body: Callable[[Letter], None]) -> bytes:
     doc = Document()
-    _style_document(doc)
-    _page_setup(doc)
+    style_document(doc)
+    page_setup(doc)
     letter = Letter(doc)
     letter.letterhead()
     body(letter)
     props = doc.core_properties
     props.title = title
-    props.author = "Overview & Scrutiny, London Borough of Hackney"
-    props.last_modified_by = "Overview & Scrutiny, London Borough of Hackney"
-    props.subject = "Living in Hackney Scrutiny Commission correspondence"
+    props.author = "Overview & Scrutiny"
+    props.last_modified_by = "Overview & Scrutiny"
+    props.subject = "Scrutiny commission correspondence"
     props.language = "en-GB"
     props.keywords = "scrutiny; letter template"
     props.comments = (
@@ -482,7 +347,7 @@ def build(title: str, body: Callable[[Letter], None]) -> bytes:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument(
         "--out",
         type=Path,

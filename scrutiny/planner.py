@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from scrutiny.dates import abbreviated_date
 from scrutiny.errors import ScrutinyError
-from scrutiny.workdays import long_date
 
 __all__ = ["Commitment", "MeetingSlot", "Placement", "add_months", "plan_placements"]
 
@@ -119,7 +119,7 @@ class _Run:
         if slot.cancelled:
             return "cancelled"
         if slot.request_by_date < self.as_of:
-            return f"request deadline {long_date(slot.request_by_date)} has passed"
+            return f"request deadline {abbreviated_date(slot.request_by_date)} has passed"
         if self.used[slot.meeting_id] >= slot.capacity:
             return f"full: {self.used[slot.meeting_id]} of {slot.capacity} items"
         return None
@@ -127,7 +127,7 @@ class _Run:
     def passed_over(self, slots: Sequence[MeetingSlot]) -> str:
         # Only upcoming meetings are worth naming; past ones could never have taken it.
         notes = [
-            f"{long_date(s.meeting_date)} ({why})"
+            f"{abbreviated_date(s.meeting_date)} ({why})"
             for s in slots
             if s.meeting_date >= self.as_of and (why := self.why_ineligible(s)) is not None
         ]
@@ -138,14 +138,14 @@ class _Run:
 
     def place_pinned(self, item: Commitment, slot: MeetingSlot, due: date) -> Placement:
         self.take(slot)
-        reason = f"{_due_text(due, self.as_of)}; pinned by an officer to {long_date(slot.meeting_date)}"
+        reason = f"{_due_text(due, self.as_of)}; pinned by an officer to {abbreviated_date(slot.meeting_date)}"
         if slot.meeting_date >= self.as_of and slot.request_by_date < self.as_of:
-            reason += f"; note its request deadline {long_date(slot.request_by_date)} has passed"
+            reason += f"; note its request deadline {abbreviated_date(slot.request_by_date)} has passed"
         if self.used[slot.meeting_id] > slot.capacity:
             reason += f"; note this puts {self.used[slot.meeting_id]} items on a meeting with room for {slot.capacity}"
         earliest = item.earliest
         if earliest is not None and slot.meeting_date < earliest:
-            reason += f"; note this is before {long_date(earliest)}, {_window_text(item)}"
+            reason += f"; note this is before {abbreviated_date(earliest)}, {_window_text(item)}"
         return Placement(item.key, slot.meeting_id, slot.meeting_date, due, reason, pinned=True)
 
     def place_normally(self, item: Commitment, due: date, pin_note: str) -> Placement:
@@ -156,7 +156,7 @@ class _Run:
             # at the end of this year, weeks after the last time.
             reason = (
                 f"{head}; not placed: the calendar does not yet have a meeting in its window "
-                f"(from {long_date(earliest)}, {_window_text(item)}); import the meetings "
+                f"(from {abbreviated_date(earliest)}, {_window_text(item)}); import the meetings "
                 f"or pin the item to one{pin_note}"
             )
             return Placement(item.key, None, None, due, reason, pinned=False)
@@ -165,7 +165,7 @@ class _Run:
             reason = f"{head}; {self.nothing_fits()}{pin_note}"
             return Placement(item.key, None, None, due, reason, pinned=False)
         self.take(chosen)
-        reason = f"{head}; {how}: {long_date(chosen.meeting_date)}{self.passed_over(skipped)}"
+        reason = f"{head}; {how}: {abbreviated_date(chosen.meeting_date)}{self.passed_over(skipped)}"
         reason += pin_note
         return Placement(item.key, chosen.meeting_id, chosen.meeting_date, due, reason, pinned=False)
 
@@ -207,12 +207,12 @@ class _Run:
 def _window_text(item: Commitment) -> str:
     months = item.earliest_months_before_due
     if item.earliest == item.last_taken + timedelta(days=1):
-        return f"the day after it was last taken on {long_date(item.last_taken)}"
+        return f"the day after it was last taken on {abbreviated_date(item.last_taken)}"
     return f"{months} month{'s' if months != 1 else ''} before it is due"
 
 
 def _due_text(due: date, as_of: date) -> str:
-    return f"due {long_date(due)}" + (", overdue" if due < as_of else "")
+    return f"due {abbreviated_date(due)}" + (", overdue" if due < as_of else "")
 
 
 def plan_placements(
@@ -251,7 +251,7 @@ def plan_placements(
             pin_notes[item.key] = f"; pin to meeting {pin!r} ignored: no such meeting in the calendar"
         elif slot.cancelled:
             pin_notes[item.key] = (
-                f"; pin to meeting {pin!r} ({long_date(slot.meeting_date)}) ignored: that meeting is cancelled"
+                f"; pin to meeting {pin!r} ({abbreviated_date(slot.meeting_date)}) ignored: that meeting is cancelled"
             )
         else:
             placements[item.key] = run.place_pinned(item, slot, item.due_date)

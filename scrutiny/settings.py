@@ -57,8 +57,23 @@ class Settings(BaseSettings):
         return _parse_delays(self.delivery_retry_delays)
 
     @property
+    def home_path(self) -> Path:
+        """The home as an absolute path: stored file paths are relative to it."""
+        return self.home.resolve()
+
+    @property
     def state_dir(self) -> Path:
         return self.home / "state"
+
+    @property
+    def committees_dir(self) -> Path:
+        """One folder per committee: its committee.yaml and any templates of its own."""
+        return self.home / "committees"
+
+    @property
+    def inbox_dir(self) -> Path:
+        """Where .eml files and documents are dropped for 'scrutiny responses collect'."""
+        return self.home / "inbox"
 
     @property
     def letters_dir(self) -> Path:
@@ -85,17 +100,6 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.state_dir / 'scrutiny.db').resolve()}"
-
-    @property
-    def installed_config(self) -> Path:
-        """Where 'scrutiny init --config FILE' keeps the committee's configuration."""
-        return self.state_dir / "committee.yaml"
-
-    @property
-    def effective_config(self) -> Path:
-        if self.config:
-            return self.config
-        return self.installed_config if self.installed_config.exists() else BUNDLED_CONFIG
 
     @property
     def effective_templates_dir(self) -> Path:

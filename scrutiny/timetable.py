@@ -13,8 +13,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from scrutiny.dates import day_and_month, weekday_abbreviated_date
 from scrutiny.errors import ScrutinyError
-from scrutiny.workdays import WorkingDayCalendar, day_month, short_date
+from scrutiny.workdays import WorkingDayCalendar
 
 __all__ = [
     "MeetingTimetable",
@@ -183,7 +184,7 @@ def _stepped_over(calendar: WorkingDayCalendar, start: date, end: date) -> str:
                 weekends += 1
             previous_weekend_day = day
         else:
-            others.append(f"{day_month(day)} {reason}")
+            others.append(f"{day_and_month(day)} {reason}")
     parts = []
     if weekends:
         parts.append(_count(weekends, "weekends"))
@@ -196,10 +197,10 @@ def _stepped_over(calendar: WorkingDayCalendar, start: date, end: date) -> str:
 
 def _weeks_back(label: str, due: date, weeks: int, result: date, calendar: WorkingDayCalendar, tail: str) -> str:
     raw = due - timedelta(weeks=weeks)
-    text = f"{label} {short_date(result)}: {_count(weeks, 'weeks')} before the response due date"
+    text = f"{label} {weekday_abbreviated_date(result)}: {_count(weeks, 'weeks')} before the response due date"
     if raw != result:
         text += (
-            f" would be {short_date(raw)}, not a working day ({calendar.why_not_working(raw)}), "
+            f" would be {weekday_abbreviated_date(raw)}, not a working day ({calendar.why_not_working(raw)}), "
             "so it moves back to the previous working day" + _stepped_over(calendar, result, raw)
         )
     return text + tail
@@ -213,19 +214,19 @@ def explain_timetable(meeting_date: date, rules: TimetableRules, calendar: Worki
 
     meeting_note = calendar.why_not_working(meeting_date)
     lines.append(
-        f"Meeting {short_date(meeting_date)}"
+        f"Meeting {weekday_abbreviated_date(meeting_date)}"
         + (f": not a working day ({meeting_note}); the timetable is worked out the same way." if meeting_note else ".")
     )
 
     clear = rules.clear_working_days_before_meeting
     lines.append(
-        f"Publication {short_date(t.publication_date)}: the latest working day leaving "
+        f"Publication {weekday_abbreviated_date(t.publication_date)}: the latest working day leaving "
         f"{_count(clear, 'clear working days')} before the meeting, not counting the day of "
         f"publication or the day of the meeting" + _stepped_over(calendar, t.publication_date, meeting_date) + "."
     )
 
     lines.append(
-        f"Response due {short_date(t.response_due_date)}: "
+        f"Response due {weekday_abbreviated_date(t.response_due_date)}: "
         + _count(rules.response_due_working_days_before_publication, "working days")
         + " before publication"
         + _stepped_over(calendar, t.response_due_date, t.publication_date)
@@ -254,7 +255,7 @@ def explain_timetable(meeting_date: date, rules: TimetableRules, calendar: Worki
     )
 
     lines.append(
-        f"Reminder {short_date(t.reminder_date)}: "
+        f"Reminder {weekday_abbreviated_date(t.reminder_date)}: "
         + _count(rules.reminder_working_days_before_due, "working days")
         + " before the response due date, sent if nothing has arrived"
         + _stepped_over(calendar, t.reminder_date, t.response_due_date)
@@ -268,13 +269,13 @@ def explain_timetable(meeting_date: date, rules: TimetableRules, calendar: Worki
         else _count(overdue_n, "working days") + " after the response due date"
     )
     lines.append(
-        f"Overdue notice {short_date(t.overdue_date)}: {overdue_when}"
+        f"Overdue notice {weekday_abbreviated_date(t.overdue_date)}: {overdue_when}"
         + _stepped_over(calendar, t.response_due_date, t.overdue_date)
         + "."
     )
 
     lines.append(
-        f"Escalation {short_date(t.escalation_date)}: "
+        f"Escalation {weekday_abbreviated_date(t.escalation_date)}: "
         + _count(rules.escalation_working_days_after_due, "working days")
         + " after the response due date, copied to the Chair"
         + _stepped_over(calendar, t.response_due_date, t.escalation_date)

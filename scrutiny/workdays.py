@@ -15,26 +15,11 @@ import holidays
 
 from scrutiny.errors import ScrutinyError
 
-__all__ = ["WorkingDayCalendar", "day_month", "long_date", "short_date"]
+__all__ = ["WorkingDayCalendar"]
 
 _ONE_DAY = timedelta(days=1)
 _WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _OBSERVED = " (observed)"
-
-
-def long_date(day: date) -> str:
-    """'25 Jan 2027': the date style used in reasons and explanations."""
-    return f"{day.day} {day:%b %Y}"
-
-
-def short_date(day: date) -> str:
-    """'Mon 25 Jan 2027': the same with the weekday, for timetable explanations."""
-    return f"{day:%a} {long_date(day)}"
-
-
-def day_month(day: date) -> str:
-    """'25 Dec': for lists of days stepped over, where the year is already clear."""
-    return f"{day.day} {day:%b}"
 
 
 def _resolve_subdivision(subdivision: str) -> str:

@@ -64,12 +64,13 @@ def alembic_config(url: str) -> Config:
 _MIGRATION_LOCK = 7_318_402  # any constant: the PostgreSQL advisory lock that serialises migrations
 
 
-def upgrade_schema(url: str) -> str:
+def upgrade_schema(url: str, *, home: Path | None = None) -> str:
     """Create or upgrade the schema to the newest migration; returns the revision.
 
     Two processes starting at once on an empty database must not both create the tables, so
     migrations are serialised: a PostgreSQL advisory lock, or a lock file beside a SQLite file
     (SQLite runs CREATE TABLE outside the transaction, so its own locking is not enough).
+    ``home`` is the SCRUTINY_HOME that stored absolute paths are made relative to.
     """
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head() or ""
     try:
@@ -88,6 +89,7 @@ def upgrade_schema(url: str) -> str:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
             config = alembic_config(url)
             config.attributes["connection"] = connection
+            config.attributes["home"] = str(home.resolve()) if home else ""  # 0003 makes paths relative to it
             command.upgrade(config, "head")  # a no-op when the lock's previous holder already did it
         return current_revision(url)
     except SQLAlchemyError as exc:

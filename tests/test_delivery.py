@@ -49,6 +49,7 @@ def _invitation(**changes: Any) -> bytes:
         summary="Living in Hackney Scrutiny Commission",
         organiser_email="tracey.anderson@hackney.example",
         attendee_email="James Conway <james.conway@met.example>",
+        prodid="-//London Borough of Hackney//Scrutiny workflow//EN",
         stamp=SENT_AT,
     )
     arguments.update(changes)
@@ -65,6 +66,7 @@ def _message(attachments: list[Path], **changes: Any) -> EmailMessage:
         attachments=attachments,
         invitation_ics=_invitation(),
         message_id_seed="request-15-v1",
+        message_id_domain="living-in-hackney.scrutiny.example",
         sent_at=SENT_AT,
     )
     arguments.update(changes)
@@ -103,10 +105,10 @@ def test_message_id_is_deterministic_per_seed(letter: Path) -> None:
     first = _message([letter])
     again = _message([letter], sent_at=datetime(2025, 10, 11, tzinfo=UTC))
     other = _message([letter], message_id_seed="request-15-v2")
-    assert first["Message-ID"] == again["Message-ID"] == message_id_for("request-15-v1")
+    assert first["Message-ID"] == again["Message-ID"] == message_id_for("request-15-v1", "living-in-hackney.scrutiny.example")
     assert other["Message-ID"] != first["Message-ID"]
     assert first["Message-ID"].startswith("<request-15-v1-")
-    assert first["Message-ID"].endswith("@scrutiny.hackney.example>")
+    assert first["Message-ID"].endswith("@living-in-hackney.scrutiny.example>")
 
 
 def test_bad_headers_and_files_are_refused(tmp_path: Path, letter: Path) -> None:
@@ -181,7 +183,7 @@ def test_outbox_writes_one_eml_per_message(tmp_path: Path, letter: Path) -> None
     path = Path(receipt.location)
     assert path.parent == tmp_path / "outbox" and path.suffix == ".eml"
     parsed = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-    assert parsed["Message-ID"] == message["Message-ID"]
+    assert parsed["Message-ID"].strip() == message["Message-ID"].strip()
     assert _parts(parsed)[letter.name].get_content() == letter.read_bytes()
     # Delivering the same letter again (a retried task) leaves one file, not two.
     assert outbox.deliver(_message([letter])).location == receipt.location
@@ -264,7 +266,7 @@ def test_smtp_delivers_letter_and_invitation(smtp_server: tuple[Controller, Stor
         "tracey.anderson@hackney.example",
     ]
     received = email.message_from_bytes(envelope.original_content, policy=policy.default)
-    assert received["Message-ID"] == message["Message-ID"]
+    assert received["Message-ID"].strip() == message["Message-ID"].strip()
     assert [a for _n, a in getaddresses([received["To"]])] == ["james.conway@met.example"]
     assert "Bcc" not in received
     parts = _parts(received)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
@@ -14,13 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scrutiny.errors import ScrutinyError
-from scrutiny.letters.context import (
-    TEMPLATE_VARIABLES,
-    LetterContext,
-    LetterKind,
-    context_from_data,
-    sample_context,
-)
+from scrutiny.letters.context import LETTER_KINDS, TEMPLATE_VARIABLES, LetterContext, LetterKind, context_from_data
+from scrutiny.letters.kinds import KINDS
+from scrutiny.letters.samples import sample_context
 from scrutiny.letters.render import (
     find_leftover_tags,
     letter_path,
@@ -30,23 +27,18 @@ from scrutiny.letters.render import (
 )
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-TEMPLATE_FOR: dict[LetterKind, str] = {
-    "request": "request_letter.docx",
-    "reminder": "reminder.docx",
-    "overdue": "overdue_notice.docx",
-    "escalation": "escalation.docx",
-}
-CREATED = datetime(2025, 10, 10, 9, 0, tzinfo=UTC)
+TEMPLATE_FOR: dict[LetterKind, str] = {kind: KINDS[kind].template for kind in LETTER_KINDS}
+CREATED = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def _with(context: LetterContext, **changes: object) -> LetterContext:
-    """A copy of a context with some fields changed, validated again."""
+    """A copy of a context with some fields changed (``a__b`` reaches into ``a``; ``sections__0__x`` into a list)."""
     data = context.model_dump()
     for dotted, value in changes.items():
-        target = data
+        target: Any = data
         *parents, last = dotted.split("__")
         for parent in parents:
-            target = target[parent]
+            target = target[int(parent)] if parent.isdigit() else target[parent]
         target[last] = value
     return LetterContext.model_validate(data)
 
@@ -65,6 +57,17 @@ def _after(texts: list[str], heading: str) -> list[str]:
     return texts[texts.index(heading) + 1 :]
 
 
+def _numbered(document: docx.document.Document) -> list[list[str]]:
+    """Each "Our request" list in order, its items as printed."""
+    lists: list[list[str]] = []
+    for paragraph in document.paragraphs:
+        if paragraph.text == "Our request":
+            lists.append([])
+        elif paragraph.style.name == "Request Item":
+            lists[-1].append(paragraph.text)
+    return lists
+
+
 # --------------------------------------------------------------------------------------
 # What the letters say
 
@@ -80,41 +83,45 @@ def test_request_letter_reads_like_the_model_letter(tmp_path: Path) -> None:
     ]
     assert texts[2:6] == ["Hackney Council", "Room 118", "Town Hall", "Mare St E8 1EA"]
     assert "Reply to: tracey.anderson@hackney.example" in texts
-    assert "10 October 2025" in texts
+    assert "23 November 2026" in texts
 
     # Addressee block, then the salutation.
-    start = texts.index("James Conway")
+    start = texts.index("Chief Superintendent James Conway")
     assert texts[start : start + 7] == [
-        "James Conway",
-        "Chief Superintendent, Central East BCU Commander",
-        "Metropolitan Police Service",
+        "Chief Superintendent James Conway",
+        "Central East BCU Commander",
+        "Metropolitan Police Service, Central East BCU (Hackney and Tower Hamlets)",
         "Stoke Newington Police Station",
         "33 Stoke Newington High Street",
         "London N16 8DS",
-        "By e-mail: james.conway@met.example",
+        "By e-mail: ce.bcu.commander@met-police.example",
     ]
-    assert texts[start + 7] == "Dear James Conway"
+    assert texts[start + 7] == "Dear Chief Superintendent Conway"
 
-    # The recommendation, quoted as worded in the review, and the first-update opening.
-    assert any(
-        t.startswith("In 2019 the Commission completed its review") and "first of these updates" in t for t in texts
-    )
-    assert "Recommendation 15 – For the Police and Monitoring Groups to provide annual updates" in "\n".join(texts)
-
-    # "Our request": a numbered list covering the first update's three topics.
-    numbered = [p.text for p in document.paragraphs if p.style.name == "List Number"]
-    assert len(numbered) == 4
-    assert "body worn camera dip sampling" in numbered[1]
-    assert "engagement of the community in training" in numbered[2]
-    assert "Section 60 communications and consultation" in numbered[3]
-    heading = texts.index("Our request")
-    assert document.paragraphs[heading].style.name == "Heading 3"
-    assert texts[heading + 1 : heading + 5] == numbered
-
-    # The meeting, the due date and where to send the response.
+    # One section per item, each quoting its recommendation and ending in its own "Our request".
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 3" and p.text != "Our request"]
+    assert headings == [
+        "Stop and search annual update (Recommendation 15)",
+        "Trust and Confidence Action Plan annual update (Recommendation 16)",
+    ]
     body = "\n".join(texts)
-    assert "at its meeting on Monday 8 December 2025 at 7.00 pm in Council Chamber, Hackney Town Hall" in body
-    assert "Please send your written response to scrutiny@hackney.example by Friday 21 November 2025." in body
+    assert "Recommendation 15 – For the Police and Monitoring Groups to provide annual updates" in body
+    assert "Recommendation 16 – For Community Safety Partnership to provide annual updates" in body
+    lists = _numbered(document)
+    assert [len(items) for items in lists] == [4, 2]
+    assert [item.split(".", 1)[0] for items in lists for item in items] == ["1", "2", "3", "4", "1", "2"]
+    assert "body worn camera dip sampling" in lists[0][0]
+    assert "Section 60 communications and consultation" in lists[0][2]
+    for heading in (i for i, t in enumerate(texts) if t == "Our request"):
+        assert document.paragraphs[heading].style.name == "Heading 3"
+        assert document.paragraphs[heading].paragraph_format.keep_with_next in (True, None)
+
+    # One closing paragraph for the meeting, the due date and where to send the response.
+    assert body.count("at its meeting on Monday 25 January 2027 at 7.00 pm in Council Chamber") == 1
+    assert (
+        "Please send your written response to tracey.anderson@hackney.example by Friday 8 January 2027, "
+        "quoting our reference lih-2027-01-25-met-ce-bcu." in body
+    )
 
     # Signed by the Chair, then the CC list.
     sign = texts.index("Yours sincerely")
@@ -133,49 +140,71 @@ def test_request_letter_page_setup_header_footer_and_properties(tmp_path: Path) 
     assert document.styles["Normal"].font.name == "Arial"
     assert document.styles["Normal"].font.size.pt == 11
     assert [p.text for p in section.header.paragraphs] == ["Overview & Scrutiny"]
-    assert "Our ref: LIH-2025-12-R15" in section.footer.paragraphs[0].text
-    assert "Our ref: LIH-2025-12-R15" in section.first_page_footer.paragraphs[0].text
+    assert "Our ref: lih-2027-01-25-met-ce-bcu" in section.footer.paragraphs[0].text
+    assert "Our ref: lih-2027-01-25-met-ce-bcu" in section.first_page_footer.paragraphs[0].text
     props = document.core_properties
-    assert props.title == "Request for written evidence: Recommendation 15"
+    assert props.title == (
+        "Request for written evidence: Stop and search annual update (Recommendation 15); "
+        "Trust and Confidence Action Plan annual update (Recommendation 16)"
+    )
     assert props.author == "Living in Hackney Scrutiny Commission"
     assert props.language == "en-GB"
-    assert props.identifier == "LIH-2025-12-R15"
+    assert props.identifier == "lih-2027-01-25-met-ce-bcu"
     assert props.created == props.modified == CREATED
 
 
-@pytest.mark.parametrize("kind", list(TEMPLATE_FOR))
+@pytest.mark.parametrize("kind", LETTER_KINDS)
 def test_every_template_renders_the_whole_letter(tmp_path: Path, kind: LetterKind) -> None:
     context = sample_context(kind)
     document = _render(tmp_path, kind, context)
     texts = _texts(document)
     body = "\n".join(texts)
     assert context.salutation in texts
-    assert [p.text for p in document.paragraphs if p.style.name == "List Number"] == context.requests
+    expected = [[f"{n}. {item}" for n, item in enumerate(s.requests, start=1)] for s in context.sections]
+    assert _numbered(document) == expected
     assert context.meeting.date_text in body
     assert context.response_due_text in body
     assert "Yours sincerely" in texts
     for person in context.cc:
         assert person in texts
+    for notice in context.change_notice:
+        assert notice in texts
     data = (tmp_path / f"{kind}.docx").read_bytes()
     assert find_leftover_tags(data) == []
     for marker in ("{{", "{%", "{#", "}}", "%}"):
         assert marker not in body
 
 
+def test_supplementary_and_retimed_letters_say_what_changed(tmp_path: Path) -> None:
+    body = "\n".join(_texts(_render(tmp_path, "supplementary")))
+    assert "Further to my letter of 23 November 2026, the Commission has added the item below" in body
+    body = "\n".join(_texts(_render(tmp_path, "retimed")))
+    assert "has been cancelled. The items below will now be taken at its meeting on Monday 22 March 2027" in body
+    assert "I wrote to you on 23 November 2026 asking for written evidence" in body
+
+
 def test_chasers_are_signed_by_the_officer_and_say_when_we_asked(tmp_path: Path) -> None:
     texts = _texts(_render(tmp_path, "reminder"))
-    assert any(t.startswith("On 10 October 2025 I wrote to you on behalf of the Commission") for t in texts)
+    assert any(t.startswith("On 23 November 2026 the Chair wrote to you on behalf of the Commission") for t in texts)
     sign = texts.index("Yours sincerely")
     assert texts[sign + 1] == "Tracey Anderson"
     assert texts[sign + 2] == "Overview and Scrutiny Officer, Living in Hackney Scrutiny Commission"
 
 
+def test_chasers_list_only_the_sections_they_are_given(tmp_path: Path) -> None:
+    context = sample_context("reminder")
+    only_r16 = _with(context, sections=[context.sections[1].model_dump()])
+    texts = _texts(_render(tmp_path, "reminder", only_r16))
+    assert "Trust and Confidence Action Plan annual update (Recommendation 16)" in texts
+    assert "Stop and search annual update (Recommendation 15)" not in texts
+
+
 def test_overdue_notice_counts_days(tmp_path: Path) -> None:
     body = "\n".join(_texts(_render(tmp_path, "overdue")))
-    assert "Your written response was due on Friday 21 November 2025, 3 days ago" in body
+    assert "Your written response was due on Friday 8 January 2027, 3 days ago" in body
     one_day = _with(sample_context("overdue"), days_overdue=1)
     body = "\n".join(_texts(_render(tmp_path, "overdue", one_day)))
-    assert "Friday 21 November 2025, 1 day ago" in body
+    assert "Friday 8 January 2027, 1 day ago" in body
 
 
 def test_escalation_is_copied_to_the_chair(tmp_path: Path) -> None:
@@ -189,24 +218,37 @@ def test_escalation_is_copied_to_the_chair(tmp_path: Path) -> None:
     assert cc[0].startswith(context.chair.name)
 
 
-def test_later_update_thanks_them_for_the_last_one(tmp_path: Path) -> None:
-    context = _with(sample_context("request"), first_update=False, last_heard="9 December 2024")
+def test_thanks_only_where_the_section_gives_them(tmp_path: Path) -> None:
+    context = _with(sample_context("request"), sections__1__thanks="")
     body = "\n".join(_texts(_render(tmp_path, "request", context)))
-    assert "Thank you for the update you gave the Commission on 9 December 2024." in body
-    assert "first of these updates" not in body
+    assert "Thank you for the update you gave the Commission on 9 November 2020." in body
+    assert "9 December 2024." not in body.split("Trust and Confidence Action Plan annual update")[1].split("\n")[1]
+
+
+def test_a_one_off_section_has_no_recommendation(tmp_path: Path) -> None:
+    one_off = {"heading": "Serious violence and gang crime", "requests": ["What is the current picture?"]}
+    context = _with(sample_context("request"), sections=[one_off])
+    texts = _texts(_render(tmp_path, "request", context))
+    assert "Serious violence and gang crime" in texts and "1. What is the current picture?" in texts
+    assert not any(t.startswith("Recommendation ") for t in texts)
 
 
 def test_empty_optional_parts_leave_no_gaps(tmp_path: Path) -> None:
     context = _with(
-        sample_context("request"), cc=[], addressee__title="", addressee__address_lines=[], context_paragraphs=[]
+        sample_context("request"),
+        cc=[],
+        addressee__title="",
+        addressee__address_lines=[],
+        sections__0__context_paragraphs=[],
+        sections__0__thanks="",
     )
     texts = _texts(_render(tmp_path, "request", context))
     assert "CC" not in texts
-    start = texts.index("James Conway")
+    start = texts.index("Chief Superintendent James Conway")
     assert texts[start : start + 3] == [
-        "James Conway",
-        "Metropolitan Police Service",
-        "By e-mail: james.conway@met.example",
+        "Chief Superintendent James Conway",
+        "Metropolitan Police Service, Central East BCU (Hackney and Tower Hamlets)",
+        "By e-mail: ce.bcu.commander@met-police.example",
     ]
     assert "" not in texts[start : start + 4]
 
@@ -243,31 +285,31 @@ def test_hostile_values_render_literally(tmp_path: Path) -> None:
 
 def test_hostile_names_cannot_move_the_file(tmp_path: Path) -> None:
     root = tmp_path / "letters"
-    path = letter_path(root, date(2025, 12, 8), HOSTILE, "../../../etc/cron.d/x", 2)
-    assert path.parent == root / "2025-12-08"
+    path = letter_path(root, "../../lih-2027-01-25", f"{HOSTILE}-../../../etc/cron.d/x-v2")
+    assert path.parent == root / "lih-2027-01-25"
     assert path.resolve().is_relative_to(root.resolve())
-    assert path.name == ("smith-sons-script-alert-x-script-etc-pas-etc-cron-d-x-v2.docx")
+    assert path.name == "smith-sons-script-alert-x-script-etc-passwd-quoted-etc-cron-d-x-v2.docx"
     render_letter(TEMPLATES / "request_letter.docx", sample_context("request"), path)
     assert path.is_file()
 
 
 def test_letter_path_layout_and_refusals(tmp_path: Path) -> None:
     root = tmp_path / "letters"
-    assert letter_path(root, date(2025, 12, 8), "Metropolitan Police Service", "R-15", 1) == (
-        root / "2025-12-08" / "metropolitan-police-service-r-15-v1.docx"
+    assert letter_path(root, "lih-2027-01-25", "lih-2027-01-25-met-ce-bcu-v1") == (
+        root / "lih-2027-01-25" / "lih-2027-01-25-met-ce-bcu-v1.docx"
     )
-    assert letter_path(root, date(2025, 12, 8), "MOPAC", "R-15", 3, suffix=".pdf").name == "mopac-r-15-v3.pdf"
-    with pytest.raises(ScrutinyError, match="version 0"):
-        letter_path(root, date(2025, 12, 8), "MOPAC", "R-15", 0)
+    assert letter_path(root, "lih-2027-01-25", "lih-2027-01-25-mopac-v3", suffix=".pdf").name == (
+        "lih-2027-01-25-mopac-v3.pdf"
+    )
     with pytest.raises(ScrutinyError, match="suffix"):
-        letter_path(root, date(2025, 12, 8), "MOPAC", "R-15", 1, suffix="/../x")
-    # A date folder that is a symlink out of the letters folder is refused.
+        letter_path(root, "lih-2027-01-25", "x", suffix="/../x")
+    # A meeting folder that is a symlink out of the letters folder is refused.
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     root.mkdir()
-    (root / "2025-12-08").symlink_to(outside, target_is_directory=True)
+    (root / "lih-2027-01-25").symlink_to(outside, target_is_directory=True)
     with pytest.raises(ScrutinyError, match="outside the letters folder"):
-        letter_path(root, date(2025, 12, 8), "MOPAC", "R-15", 1)
+        letter_path(root, "lih-2027-01-25", "lih-2027-01-25-mopac-v1")
 
 
 @settings(max_examples=200, deadline=None)
@@ -309,7 +351,7 @@ def test_context_refuses_template_syntax_and_bad_combinations() -> None:
 
 
 def test_sample_contexts_use_reserved_example_domains() -> None:
-    for kind in TEMPLATE_FOR:
+    for kind in LETTER_KINDS:
         context = sample_context(kind)
         emails = [context.letterhead.reply_to_email, context.addressee.email, context.respond_to_email]
         assert all(e.endswith(".example") for e in emails)

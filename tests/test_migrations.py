@@ -9,12 +9,15 @@ import pytest
 import sqlalchemy
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
 import state.db
 import state.models  # noqa: F401  (registers the tables)
 from scrutiny.errors import ScrutinyError
-from state.db import current_revision, get_engine, upgrade_schema
+from state.db import alembic_config, current_revision, get_engine, upgrade_schema
+
+HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
 def test_migrations_match_the_models(database_url: str) -> None:
@@ -34,8 +37,6 @@ def test_upgrading_a_database_with_packs_keeps_them(database_url: str) -> None:
     """An operator's database at revision 0001, with a pack in it, upgrades to the newest schema."""
     from alembic import command
 
-    from state.db import alembic_config
-
     engine = get_engine(database_url)
     with engine.begin() as connection:
         config = alembic_config(database_url)
@@ -53,10 +54,14 @@ def test_upgrading_a_database_with_packs_keeps_them(database_url: str) -> None:
             "INSERT INTO pack (meeting_id, version, supplementary, docx_path, sha256, included_responses, created_on) "
             "VALUES ('2027-01-25', 1, false, 'p.docx', 'x', '[]', '2027-01-15')"
         )
-    assert upgrade_schema(database_url) == "0002"
+    assert upgrade_schema(database_url) == HEAD
     with engine.connect() as connection:
-        assert connection.exec_driver_sql("SELECT version, included_minutes FROM pack").one() == (1, False)
-        assert connection.exec_driver_sql("SELECT minutes_path FROM meeting").one() == (None,)
+        assert connection.exec_driver_sql("SELECT version, included_minutes, meeting_id FROM pack").one() == (
+            1,
+            False,
+            "c-2027-01-25",
+        )
+        assert connection.exec_driver_sql("SELECT id, minutes_path FROM meeting").one() == ("c-2027-01-25", None)
 
 
 def test_a_migration_that_fails_half_way_changes_nothing(

@@ -39,7 +39,7 @@ def test_shipped_templates_pass_and_preview(tmp_path: Path, name: str) -> None:
     assert report.problems == []
     assert report.preview_path == tmp_path / f"{Path(name).stem}-preview.docx"
     preview = docx.Document(report.preview_path)
-    assert "Dear James Conway" in [p.text for p in preview.paragraphs]
+    assert "Dear Chief Superintendent Conway" in [p.text for p in preview.paragraphs]
     assert {"salutation", "requests", "addressee.name", "meeting.date_text"} <= set(report.variables)
     assert set(report.variables) <= set(TEMPLATE_VARIABLES)
 
@@ -134,7 +134,7 @@ def test_tag_split_over_runs_by_word_still_works(tmp_path: Path) -> None:
     assert "addressee.name" in report.variables
     out = tmp_path / "letter.docx"
     render_letter(path, sample_context("request"), out)
-    assert "Copy to James Conway please." in [p.text for p in docx.Document(out).paragraphs]
+    assert "Copy to Chief Superintendent James Conway please." in [p.text for p in docx.Document(out).paragraphs]
 
 
 def test_not_a_docx(tmp_path: Path) -> None:

@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scrutiny import workdays
+from scrutiny.dates import abbreviated_date, weekday_abbreviated_date
 from scrutiny.errors import ScrutinyError
-from scrutiny.workdays import WorkingDayCalendar, long_date, short_date
+from scrutiny.workdays import WorkingDayCalendar
 
 CAL = WorkingDayCalendar()
 
@@ -88,8 +89,8 @@ def test_why_not_working(day: date, reason: str) -> None:
 
 
 def test_date_formats() -> None:
-    assert long_date(date(2021, 11, 9)) == "9 Nov 2021"
-    assert short_date(date(2027, 1, 25)) == "Mon 25 Jan 2027"
+    assert abbreviated_date(date(2021, 11, 9)) == "9 Nov 2021"
+    assert weekday_abbreviated_date(date(2027, 1, 25)) == "Mon 25 Jan 2027"
 
 
 # -- stepping ----------------------------------------------------------------------------

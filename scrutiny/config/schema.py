@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -34,15 +35,38 @@ class Member(_Strict):
 
 
 class Contact(Person):
+    # A contact known only by a role ("Chair") is written to as "the Chair of <organisation>".
+    name: str = ""
     salutation: str = ""
+
+    @model_validator(mode="after")
+    def _named(self) -> Self:
+        if not self.name.strip() and not self.role.strip():
+            raise ValueError("a contact needs a name or a role")
+        return self
+
+
+class CcPerson(Person):
+    """Someone copied in who is not an organisation's contact, e.g. an officer of another body."""
+
+    organisation: str = ""
+
+
+# A CC entry is an organisation ID (its current contact is copied), a person written out with
+# an address, or a line of text (printed on the letter, not e-mailed).
+CcEntry = str | CcPerson
+_ORGANISATION_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 class Organisation(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str = Field(min_length=1)
+    # How the organisation is named in CC lines and running text, e.g. "Central East BCU".
+    short_name: str = ""
     address: list[str] = []
     contact: Contact
-    cc: list[str] = []
+    # Copied on every letter to this organisation.
+    cc: list[CcEntry] = []
     active_from: dt.date | None = None
     active_until: dt.date | None = None
     succeeded_by: str | None = None
@@ -78,11 +102,16 @@ class Commitment(_Strict):
     respondents: list[str] = Field(min_length=1)
     first_update_topics: list[str] = []
     standing_topics: list[str] = Field(min_length=1)
+    # Asked from the second update on, e.g. "progress on the points the Commission raised at its last update."
+    repeat_topics: list[str] = []
     last_taken: dt.date
     last_heard_summary: str = ""
+    # The organisations that gave the update last time: only they are thanked for it.
+    last_heard_from: list[str] = []
     first_update_taken: bool = False
     interval_months: int = Field(default=12, ge=1, le=60)
-    cc: list[str] = []
+    # Copied on every letter asking for this update.
+    cc: list[CcEntry] = []
 
 
 class MeetingEntry(_Strict):
@@ -95,12 +124,15 @@ class MeetingEntry(_Strict):
 
 class CommitteeInfo(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    # Every ID of this committee starts with it (meeting "lih-2027-01-25"); default: the short name.
+    prefix: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9]{0,9}$")
     name: str
     short_name: str
     council: str
     department: str = "Overview & Scrutiny"
     letterhead_name: str = Field(min_length=1)
-    uid_domain: str = Field(default="scrutiny.hackney.example", pattern=r"^[a-z0-9.-]+$")
+    # The domain of calendar UIDs and e-mail Message-IDs; default "<id>.scrutiny.example".
+    uid_domain: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9.-]*\.[a-z0-9-]+$")
     address: list[str]
     default_venue: str
     default_start: dt.time = dt.time(19, 0)
@@ -115,6 +147,14 @@ class CommitteeInfo(_Strict):
     timetable: TimetableRules = TimetableRules()
     closures: list[dt.date] = []
     bank_holiday_region: str = "ENG"
+
+    @property
+    def message_domain(self) -> str:
+        return self.uid_domain or f"{self.id}.scrutiny.example"
+
+    @property
+    def id_prefix(self) -> str:
+        return self.prefix or default_prefix(self.short_name, self.id)
 
 
 class CommitteeConfig(_Strict):
@@ -147,11 +187,33 @@ class CommitteeConfig(_Strict):
             for respondent in commitment.respondents:
                 if respondent not in org_ids:
                     raise ValueError(f"commitment {commitment.key}: respondent {respondent!r} is not an organisation")
+            for giver in commitment.last_heard_from:
+                if giver not in org_ids:
+                    raise ValueError(f"commitment {commitment.key}: last_heard_from {giver!r} is not an organisation")
+            _cc_resolve(f"commitment {commitment.key}", commitment.cc, org_ids)
+        for org in self.organisations:
+            _cc_resolve(f"organisation {org.id}", org.cc, org_ids)
         _no_repeats("meeting", [m.id or m.date.isoformat() for m in self.meetings])
         return self
 
     def organisation(self, org_id: str) -> Organisation:
         return next(o for o in self.organisations if o.id == org_id)
+
+    @property
+    def chair(self) -> Member:
+        return next(m for m in self.members if m.name == self.committee.chair)
+
+
+def default_prefix(short_name: str, committee_id: str) -> str:
+    """The committee's short name in lower-case letters and digits (migration 0003 uses the same rule)."""
+    prefix = re.sub(r"[^a-z0-9]", "", short_name.lower())[:10]
+    return prefix if prefix[:1].isalpha() else re.sub(r"[^a-z0-9]", "", committee_id.lower())[:10] or "c"
+
+
+def _cc_resolve(owner: str, entries: list[CcEntry], org_ids: list[str]) -> None:
+    for entry in entries:
+        if isinstance(entry, str) and _ORGANISATION_ID.match(entry) and entry not in org_ids:
+            raise ValueError(f"{owner}: cc {entry!r} is not an organisation (write a person as name, role, email)")
 
 
 def _no_repeats(what: str, values: list[str]) -> None:

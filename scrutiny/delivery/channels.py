@@ -23,7 +23,9 @@ class DeliveryReceipt:
 
 
 class Delivery(Protocol):
-    def deliver(self, message: EmailMessage) -> DeliveryReceipt: ...
+    def deliver(self, message: EmailMessage, recipients: list[str] | None = None) -> DeliveryReceipt:
+        """Send ``message`` to ``recipients`` (default: everyone in To and Cc); raise ScrutinyError on failure."""
+        ...
 
 
 def _message_id(message: EmailMessage) -> str:
@@ -46,7 +48,8 @@ class OutboxDelivery:
     def path_for(self, message_id: str) -> Path:
         return self.outbox_dir / f"{safe_slug(message_id.strip('<>'), 120)}.eml"
 
-    def deliver(self, message: EmailMessage) -> DeliveryReceipt:
+    def deliver(self, message: EmailMessage, recipients: list[str] | None = None) -> DeliveryReceipt:
+        # One file per message whoever it is for: the .eml shows every recipient in its headers.
         message_id = _message_id(message)
         path = self.path_for(message_id)
         write_bytes_atomic(path, message.as_bytes())
@@ -77,7 +80,7 @@ class SmtpDelivery:
     def server(self) -> str:
         return f"{self.host}:{self.port}"
 
-    def _send(self, message: EmailMessage) -> dict[str, tuple[int, bytes]]:
+    def _send(self, message: EmailMessage, recipients: list[str]) -> dict[str, tuple[int, bytes]]:
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             smtp.ehlo()
             if self.starttls:
@@ -85,13 +88,15 @@ class SmtpDelivery:
                 smtp.ehlo()
             if self.username:
                 smtp.login(self.username, self.password or "")
-            return smtp.send_message(message)
+            # The envelope names only who is to get it now, so a retry never reaches anyone twice.
+            return smtp.send_message(message, to_addrs=recipients)
 
-    def deliver(self, message: EmailMessage) -> DeliveryReceipt:
+    def deliver(self, message: EmailMessage, recipients: list[str] | None = None) -> DeliveryReceipt:
         message_id = _message_id(message)
-        recipients = [a for _n, a in getaddresses(message.get_all("To", []) + message.get_all("Cc", []))]
+        if recipients is None:
+            recipients = [a for _n, a in getaddresses(message.get_all("To", []) + message.get_all("Cc", []))]
         try:
-            refused = self._send(message)
+            refused = self._send(message, recipients)
         except smtplib.SMTPAuthenticationError as exc:
             raise ScrutinyError(f"SMTP {self.server} rejected the login for {self.username!r}: {_reply(exc)}") from exc
         except smtplib.SMTPRecipientsRefused as exc:

@@ -11,7 +11,6 @@ from scrutiny.delivery.addresses import bare_address, header_text
 from scrutiny.errors import ScrutinyError
 
 LONDON = ZoneInfo("Europe/London")
-PRODID = "-//London Borough of Hackney//Scrutiny workflow//EN"
 
 
 def _london_timezone() -> Timezone:
@@ -52,6 +51,7 @@ def build_meeting_invitation(
     organiser_email: str,
     attendee_email: str,
     organiser_name: str | None = None,
+    prodid: str,
     sequence: int = 0,
     stamp: datetime | None = None,
 ) -> bytes:
@@ -86,7 +86,7 @@ def build_meeting_invitation(
     event.add("transp", "OPAQUE")
 
     calendar = Calendar()
-    calendar.add("prodid", PRODID)
+    calendar.add("prodid", header_text("invitation prodid", prodid))
     calendar.add("version", "2.0")
     calendar.add("method", "REQUEST")
     calendar.add_component(_london_timezone())

@@ -13,8 +13,6 @@ from scrutiny.delivery.addresses import header_text, mailbox
 from scrutiny.documents.naming import safe_slug
 from scrutiny.errors import ScrutinyError
 
-MESSAGE_ID_DOMAIN = "scrutiny.hackney.example"
-
 _TYPES = {
     ".docx": ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document"),
     ".pdf": ("application", "pdf"),
@@ -22,8 +20,8 @@ _TYPES = {
 }
 
 
-def message_id_for(seed: str) -> str:
-    """``<seed-slug-hash@scrutiny.hackney.example>``: the same seed always gives the same ID.
+def message_id_for(seed: str, domain: str) -> str:
+    """``<seed-slug-hash@domain>``: the same seed always gives the same ID.
 
     A re-send of the same letter (same seed, e.g. request id and letter version) therefore
     carries the same Message-ID, which mail clients and our own outbox use to spot duplicates.
@@ -31,7 +29,9 @@ def message_id_for(seed: str) -> str:
     if not seed.strip():
         raise ScrutinyError("e-mail message_id_seed: must not be empty")
     digest = hashlib.sha256(seed.encode("utf-8")).hexdigest()[:24]
-    return f"<{safe_slug(seed, 40)}-{digest}@{MESSAGE_ID_DOMAIN}>"
+    if not domain or any(c in domain for c in "<>@ \r\n"):
+        raise ScrutinyError(f"e-mail Message-ID domain {domain!r}: not a domain name")
+    return f"<{safe_slug(seed, 40)}-{digest}@{domain}>"
 
 
 def _mime_type(path: Path) -> tuple[str, str]:
@@ -55,6 +55,7 @@ def build_letter_email(
     attachments: list[Path],
     invitation_ics: bytes | None,
     message_id_seed: str,
+    message_id_domain: str,
     reply_to: str | None = None,
     sent_at: datetime | None = None,
 ) -> EmailMessage:
@@ -73,7 +74,7 @@ def build_letter_email(
         message["Reply-To"] = mailbox("reply-to", reply_to)
     message["Subject"] = header_text("subject", subject)
     message["Date"] = format_datetime(sent_at or datetime.now(UTC))
-    message["Message-ID"] = message_id_for(message_id_seed)
+    message["Message-ID"] = message_id_for(message_id_seed, message_id_domain)
     message.set_content(body_text)
 
     for path in attachments:

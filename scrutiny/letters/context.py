@@ -1,31 +1,25 @@
 """Everything a letter template may use, as validated, immutable data.
 
-The templates see these models as plain nested data (see ``render.py``): an officer writes
-``{{ addressee.name }}`` or loops ``{%p for item in requests %}``. ``TEMPLATE_VARIABLES`` is
-generated from the field descriptions below, so the template checker and the user
-documentation can never drift from what a template is actually given.
+A letter goes to one organisation for one meeting and has one section per agenda item it
+asks about, each with its own numbered "Our request" list, as the Chair's 2021 letter to
+MOPAC does. The templates see these models as plain nested data (see ``render.py``): an
+officer writes ``{{ addressee.name }}`` or loops ``{%p for section in sections %}``.
+``TEMPLATE_VARIABLES`` is generated from the field descriptions below, so the template
+checker and the documentation can never drift from what a template is actually given.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args, get_origin
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scrutiny.errors import ScrutinyError
 
-LetterKind = Literal["request", "reminder", "overdue", "escalation"]
-LETTER_KINDS: tuple[LetterKind, ...] = ("request", "reminder", "overdue", "escalation")
+LetterKind = Literal["request", "supplementary", "retimed", "reminder", "overdue", "escalation"]
+LETTER_KINDS: tuple[LetterKind, ...] = get_args(LetterKind)
 
 # XML 1.0 cannot carry most control characters: a value containing one would corrupt the DOCX.
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -70,14 +64,13 @@ class Letterhead(_Model):
     )
     reply_to_name: Text = Field(description="The scrutiny officer who handles replies.")
     reply_to_role: Text = Field(
-        "Overview and Scrutiny Officer",
-        description="The officer's job title, used where the officer signs (chasers).",
+        "Overview and Scrutiny Officer", description="The officer's job title, used where the officer signs (chasers)."
     )
     reply_to_email: Email = Field(description="The officer's e-mail address (“Reply to:”).")
 
 
 class Addressee(_Model):
-    name: Text = Field(description="The person written to, e.g. “James Conway”.")
+    name: Text = Field(description="The person written to, e.g. “James Conway”, or their role, “The Chair”.")
     title: OptionalText = Field("", description="Their role, e.g. “Central East BCU Commander”; may be empty.")
     organisation: Text = Field(description="Their organisation, e.g. “Metropolitan Police Service”.")
     address_lines: list[Text] = Field(
@@ -94,19 +87,41 @@ class Addressee(_Model):
         return "" if value is None else value
 
 
-class Review(_Model):
-    title: Text = Field(description="The scrutiny review that made the recommendation.")
-    year: int = Field(ge=1990, le=2100, description="The year the review reported, e.g. 2019.")
-
-
 class Recommendation(_Model):
     number: int = Field(ge=1, description="The recommendation's number in the review, e.g. 15.")
     title: Text = Field(description="The recommendation's heading as worded in the review.")
     text: Text = Field(description="The recommendation's text as worded in the review.")
+    review_title: Text = Field(description="The scrutiny review that made the recommendation.")
+    review_year: int = Field(ge=1990, le=2100, description="The year the review reported, e.g. 2019.")
+
+
+class Section(_Model):
+    """One agenda item the letter asks about."""
+
+    heading: Text = Field(description="The section heading, e.g. “Stop and search annual update (Recommendation 15)”.")
+    recommendation: Recommendation | None = Field(
+        None, description="The recommendation the item follows up; empty for a one-off item. Test with `{%p if`."
+    )
+    first_update: bool = Field(False, description="True when this is the first annual update under the recommendation.")
+    thanks: OptionalText = Field(
+        "",
+        description="Thanks for this body's own last contribution, e.g. “Thank you for the update you gave the "
+        "Commission on 9 December 2024.”; empty when it gave none.",
+    )
+    context_paragraphs: list[Text] = Field(
+        default_factory=list,
+        description="Background paragraphs for the item. A list: loop with "
+        "`{%p for paragraph in section.context_paragraphs %}`.",
+    )
+    requests: list[Text] = Field(
+        min_length=1,
+        description="The item's numbered “Our request” list. A list: loop with `{%p for item in section.requests %}`; "
+        "`{{ loop.index }}` numbers it from 1 in each section.",
+    )
 
 
 class Meeting(_Model):
-    date_text: Text = Field(description="The meeting that will discuss the response, e.g. “Monday 8 December 2025”.")
+    date_text: Text = Field(description="The meeting that will discuss the responses, e.g. “Monday 25 January 2027”.")
     time_text: Text = Field(description="Its start time, e.g. “7.00 pm”.")
     venue: Text = Field(description="Where it is held, e.g. “Council Chamber, Hackney Town Hall”.")
 
@@ -120,44 +135,39 @@ class Chair(_Model):
 
 
 class LetterContext(_Model):
-    """The whole context of one letter. ``model_dump()`` is what a template receives."""
+    """The whole context of one letter. ``template_data()`` is what a template receives."""
 
-    kind: LetterKind = Field(description="Which letter this is: `request`, `reminder`, `overdue` or `escalation`.")
+    kind: LetterKind = Field(
+        description="Which letter this is: `request`, `supplementary` (an item added after the request letter), "
+        "`retimed` (the meeting changed), `reminder`, `overdue` or `escalation`."
+    )
     letterhead: Letterhead = Field(description="The letterhead block (sender details).")
-    letter_date: Text = Field(description="The date printed on the letter, e.g. “10 October 2025”.")
-    reference: Text = Field(description="Our reference for the request, printed in the footer.")
+    letter_date: Text = Field(description="The date printed on the letter, e.g. “23 November 2026”.")
+    reference: Text = Field(description="Our reference for the letter, e.g. “lih-2027-01-25-mopac”, in the footer.")
     addressee: Addressee = Field(description="Who the letter is addressed to.")
     salutation: Text = Field(description="The greeting line, e.g. “Dear James Conway”.")
-    review: Review = Field(description="The review that made the recommendation.")
-    recommendation: Recommendation = Field(description="The recommendation being followed up.")
-    first_update: bool = Field(description="True when this is the first annual update under the recommendation.")
-    last_heard: Text | None = Field(
-        None,
-        description="When the Commission last took this update, e.g. “9 December 2024”; "
-        "empty for a first update. Test with `{%p if last_heard %}`.",
+    sections: list[Section] = Field(
+        min_length=1, description="One section per agenda item. A list: loop with `{%p for section in sections %}`."
+    )
+    change_notice: list[Text] = Field(
+        default_factory=list,
+        description="Paragraphs saying what changed since an earlier letter (a moved or cancelled meeting, "
+        "a new due date); empty otherwise.",
+    )
+    previous_letter_date: Text | None = Field(
+        None, description="The date of our earlier letter about this meeting (supplementary and re-timed letters)."
     )
     request_date_text: Text | None = Field(
-        None,
-        description="The date of the original request letter (used by chasers); may be empty.",
+        None, description="The date of the letter a chaser follows up, e.g. “23 November 2026”."
     )
-    context_paragraphs: list[Text] = Field(
-        default_factory=list,
-        description="Background paragraphs for this request. A list: loop with "
-        "`{%p for paragraph in context_paragraphs %}`.",
-    )
-    requests: list[Text] = Field(
-        min_length=1,
-        description="The numbered “Our request” items. A list: loop with "
-        "`{%p for item in requests %}` in a numbered-list paragraph.",
-    )
-    meeting: Meeting = Field(description="The meeting at which the written response is discussed.")
-    response_due_text: Text = Field(description="When the written response is due, e.g. “Friday 21 November 2025”.")
+    meeting: Meeting = Field(description="The meeting at which the written responses are discussed.")
+    response_due_text: Text = Field(description="When the written response is due, e.g. “Friday 8 January 2027”.")
     respond_to_email: Email = Field(description="Where to send the written response.")
     chair: Chair = Field(description="The Chair of the committee.")
     cc: list[Text] = Field(
         default_factory=list,
-        description="People copied in, one “Name, role (organisation)” per item; an "
-        "escalation lists the Chair first. A list: loop with `{%p for person in cc %}`.",
+        description="People copied in, one “Name, role (organisation)” per item; an escalation lists the Chair "
+        "first. A list: loop with `{%p for person in cc %}`.",
     )
     days_overdue: int | None = Field(
         None,
@@ -184,7 +194,7 @@ class LetterContext(_Model):
 
 def context_from_data(data: Mapping[str, object], *, source: str) -> LetterContext:
     """Validate letter data; a problem becomes a one-line ScrutinyError naming ``source``
-    (for example "request 12") and the first offending field."""
+    (for example "letter lih-2027-01-25-mopac") and the first offending field."""
     try:
         return LetterContext.model_validate(dict(data))
     except ValidationError as exc:
@@ -196,19 +206,25 @@ def context_from_data(data: Mapping[str, object], *, source: str) -> LetterConte
         raise ScrutinyError(f"letter data for {source}: {where}: {message}{extra}") from None
 
 
-def _model_of(annotation: object) -> type[BaseModel] | None:
+def _model_of(annotation: object) -> tuple[type[BaseModel] | None, bool]:
+    """The model inside an annotation (``X``, ``X | None`` or ``list[X]``), and whether it is a list."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    return None
+        return annotation, False
+    origin = get_origin(annotation)
+    for arg in get_args(annotation):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg, origin is list
+    return None, False
 
 
 def _collect(model: type[BaseModel], prefix: str, out: dict[str, str]) -> None:
     for name, field in model.model_fields.items():
         dotted = f"{prefix}{name}"
         out[dotted] = field.description or ""
-        nested = _model_of(field.annotation)
+        nested, is_list = _model_of(field.annotation)
         if nested is not None:
-            _collect(nested, f"{dotted}.", out)
+            # A list's items are reached through the loop variable: `section.heading` in the docs.
+            _collect(nested, f"{name.removesuffix('s')}." if is_list else f"{dotted}.", out)
 
 
 def _template_variables() -> dict[str, str]:
@@ -222,7 +238,7 @@ TEMPLATE_VARIABLES: dict[str, str] = _template_variables()
 
 
 def template_variables_markdown() -> str:
-    """The Markdown table of template variables pasted into the README."""
+    """The Markdown table of template variables for the documentation."""
     rows = ["| Variable | Meaning |", "| --- | --- |"]
     for name, description in TEMPLATE_VARIABLES.items():
         cell = description.replace("|", "\\|")
@@ -230,124 +246,18 @@ def template_variables_markdown() -> str:
     return "\n".join(rows) + "\n"
 
 
-# --------------------------------------------------------------------------------------
-# Sample data: the template checker's preview and the tests use it. Names and roles are from
-# the public documents; every e-mail address is on a reserved example domain.
+def __getattr__(name: str) -> object:
+    # The sample letters live beside the model; imported lazily to keep this module about the model.
+    if name == "sample_context":
+        from scrutiny.letters.samples import sample_context
 
-_REC15_TEXT = (
-    "Living in Hackney Scrutiny will seek to re-establish annual updates on stop and search "
-    "activity, the engagement between the police and monitoring groups, and the outcomes of "
-    "this. We hope that this can help better ensure on-going engagement."
-)
-
-_REC15_REQUESTS = [
-    "We would like an overview of stop and search activity in Hackney over the last twelve "
-    "months, and of the engagement between the police and the monitoring groups and what it "
-    "has achieved.",
-    "We would like to know the extent of body worn camera dip sampling exercises, what they "
-    "have found and how the findings are shared with the monitoring groups.",
-    "We would like to understand the engagement of the community in training, including how "
-    "the monitoring groups and young people contribute to the stop and search training "
-    "officers receive.",
-    "We would like an update on Section 60 communications and consultation: how the BCU "
-    "engages the monitoring groups and the community before a Section 60 authorisation is "
-    "made, and how it reports back afterwards.",
-]
-
-_REC15_CONTEXT = [
-    "When the Commission reviewed the Council and partnership response to the escalation in "
-    "serious violence, we heard from the police and from Hackney's two stop and search "
-    "monitoring groups. The monitoring groups play a vital role in holding the police to "
-    "account for the use of stop and search, but their success depends on effective "
-    "engagement from the police.",
-    "Both monitoring groups told us that the engagement of the police before Section 60 "
-    "notices were enacted fell immediately after the move to the BCU model, and the BCU "
-    "acknowledged that it was working to address this. We also heard that body worn camera "
-    "dip sampling exercises had only recently started.",
-]
-
-_CC = [
-    "Cllr Susan Fajana-Thomas OBE, Cabinet Member for Community Safety and Regulatory "
-    "Services (London Borough of Hackney)",
-    "Hackney Community Stop and Search Monitoring Group",
-    "Hackney Young People's Stop and Search Monitoring Group",
-]
-
-# Escalations are copied to the Chair: the caller puts the Chair first in the CC list.
-_CHAIR_CC = "Cllr Sharon Patrick, Chair of the Living in Hackney Scrutiny Commission"
-
-_LETTER_DATES: dict[LetterKind, str] = {
-    "request": "10 October 2025",
-    "reminder": "14 November 2025",
-    "overdue": "24 November 2025",
-    "escalation": "26 November 2025",
-}
-_DAYS_OVERDUE: dict[LetterKind, int | None] = {
-    "request": None,
-    "reminder": None,
-    "overdue": 3,
-    "escalation": 5,
-}
-
-
-def sample_context(kind: LetterKind = "request") -> LetterContext:
-    """A realistic Living in Hackney letter: the first update under Recommendation 15."""
-    if kind not in LETTER_KINDS:
-        raise ValueError(f"unknown letter kind {kind!r}")
-    return LetterContext(
-        kind=kind,
-        letterhead=Letterhead(
-            committee_name="Living in Hackney Scrutiny Commission",
-            council_name="Hackney Council",
-            address_lines=["Room 118", "Town Hall", "Mare St E8 1EA"],
-            reply_to_name="Tracey Anderson",
-            reply_to_email="tracey.anderson@hackney.example",
-        ),
-        letter_date=_LETTER_DATES[kind],
-        reference="LIH-2025-12-R15",
-        addressee=Addressee(
-            name="James Conway",
-            title="Chief Superintendent, Central East BCU Commander",
-            organisation="Metropolitan Police Service",
-            address_lines=["Stoke Newington Police Station", "33 Stoke Newington High Street", "London N16 8DS"],
-            email="james.conway@met.example",
-        ),
-        salutation="Dear James Conway",
-        review=Review(
-            title="Council and partnership response to escalation in serious violence",
-            year=2019,
-        ),
-        recommendation=Recommendation(
-            number=15,
-            title="For the Police and Monitoring Groups to provide annual updates to Living in "
-            "Hackney Scrutiny on stop and search activity, and the engagement between them",
-            text=_REC15_TEXT,
-        ),
-        first_update=True,
-        last_heard=None,
-        request_date_text=None if kind == "request" else _LETTER_DATES["request"],
-        context_paragraphs=list(_REC15_CONTEXT),
-        requests=list(_REC15_REQUESTS),
-        meeting=Meeting(
-            date_text="Monday 8 December 2025",
-            time_text="7.00 pm",
-            venue="Council Chamber, Hackney Town Hall, Mare Street, London E8 1EA",
-        ),
-        response_due_text="Friday 21 November 2025",
-        respond_to_email="scrutiny@hackney.example",
-        chair=Chair(
-            name="Cllr Sharon Patrick",
-            role_line="Chair of the Living in Hackney Scrutiny Commission at London Borough of Hackney",
-        ),
-        cc=([_CHAIR_CC] if kind == "escalation" else []) + list(_CC),
-        days_overdue=_DAYS_OVERDUE[kind],
-    )
+        return sample_context
+    raise AttributeError(name)
 
 
 __all__ = [
     "LETTER_KINDS",
     "TEMPLATE_VARIABLES",
-    "context_from_data",
     "Addressee",
     "Chair",
     "LetterContext",
@@ -355,7 +265,7 @@ __all__ = [
     "Letterhead",
     "Meeting",
     "Recommendation",
-    "Review",
-    "sample_context",
+    "Section",
+    "context_from_data",
     "template_variables_markdown",
 ]

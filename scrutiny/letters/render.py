@@ -13,7 +13,7 @@ import types
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +27,10 @@ from scrutiny.documents.atomic import write_bytes_atomic
 from scrutiny.documents.docx_zip import normalise_docx
 from scrutiny.documents.naming import safe_slug
 from scrutiny.errors import ScrutinyError
-from scrutiny.letters.context import TEMPLATE_VARIABLES, LetterContext, LetterKind
+from scrutiny.letters.context import TEMPLATE_VARIABLES, LetterContext
+from scrutiny.letters.kinds import KINDS
 from scrutiny.letters.template_source import analyse_template, open_template
 
-_TITLES: dict[LetterKind, str] = {
-    "request": "Request for written evidence",
-    "reminder": "Reminder: written evidence requested",
-    "overdue": "Overdue written evidence",
-    "escalation": "Escalation: overdue written evidence",
-}
 _TAG_OPENERS = ("{{", "{%", "{#")
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -57,8 +52,9 @@ def make_jinja_env() -> ImmutableSandboxedEnvironment:
 
 
 def letter_title(context: LetterContext) -> str:
-    """The document title, e.g. "Request for written evidence: Recommendation 15"."""
-    return f"{_TITLES[context.kind]}: Recommendation {context.recommendation.number}"
+    """The document title, e.g. "Request for written evidence: Stop and search annual update (Recommendation 15)"."""
+    headings = "; ".join(section.heading for section in context.sections)
+    return f"{KINDS[context.kind].title}: {headings}"
 
 
 def _template_line(exc: BaseException) -> int | None:
@@ -134,9 +130,17 @@ def _set_properties(template: DocxTemplate, context: LetterContext, created: dat
     props.author = context.letterhead.committee_name
     props.last_modified_by = context.letterhead.committee_name
     props.language = "en-GB"
-    props.subject = f"{context.review.title} ({context.review.year})"
+    reviews = sorted(
+        {
+            f"{s.recommendation.review_title} ({s.recommendation.review_year})"
+            for s in context.sections
+            if s.recommendation
+        }
+    )
+    props.subject = "; ".join(reviews) or context.sections[0].heading
     props.identifier = context.reference
-    props.keywords = f"scrutiny; {context.kind}; recommendation {context.recommendation.number}"
+    numbers = [str(s.recommendation.number) for s in context.sections if s.recommendation]
+    props.keywords = "; ".join(["scrutiny", context.kind, *(f"recommendation {n}" for n in numbers)])
     props.comments = ""
     props.revision = 1
     if created is not None:
@@ -217,25 +221,15 @@ def _render_bytes(
     return rendered
 
 
-def letter_path(
-    letters_root: Path,
-    meeting_date: date,
-    organisation: str,
-    reference: str,
-    version: int,
-    suffix: str = ".docx",
-) -> Path:
-    """``<letters_root>/<YYYY-MM-DD>/<organisation-slug>-<reference-slug>-v<version><suffix>``.
+def letter_path(letters_root: Path, folder: str, stem: str, suffix: str = ".docx") -> Path:
+    """``<letters_root>/<folder>/<stem><suffix>``, e.g. ``letters/lih-2027-01-25/lih-2027-01-25-mopac-v1.docx``.
 
-    Names come from configuration, so the result is checked to stay inside letters_root
-    (a symlinked date folder pointing elsewhere is refused too).
+    Names come from configuration, so each part is slugged and the result is checked to stay
+    inside letters_root (a symlinked folder pointing elsewhere is refused too).
     """
-    if version < 1:
-        raise ScrutinyError(f"letter version {version} for {reference!r}: must be 1 or more")
     if not re.fullmatch(r"\.[a-z0-9]{1,8}", suffix):
         raise ScrutinyError(f"letter file suffix {suffix!r}: must look like '.docx' or '.pdf'")
-    file_name = f"{safe_slug(organisation, 40)}-{safe_slug(reference, 40)}-v{version}{suffix}"
-    path = letters_root / meeting_date.isoformat() / file_name
+    path = letters_root / safe_slug(folder, 60) / f"{safe_slug(stem, 100)}{suffix}"
     root = letters_root.resolve()
     if not path.resolve().is_relative_to(root):
         raise ScrutinyError(f"letter path {path} would fall outside the letters folder {root}")

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from scrutiny.documents.atomic import write_bytes_atomic
 from scrutiny.errors import ScrutinyError
 from scrutiny.ics_export import DEADLINE_KINDS, ExportMeeting, build_calendar
-from scrutiny.workspace import LONDON, Workspace
+from scrutiny.workspace import LONDON, CommitteeContext
 from state import models
 
 # Before anything at all is recorded (no commitments either): a fixed, obviously old stamp.
@@ -38,15 +38,20 @@ class CalendarExport:
     sha256: str
 
 
-def export_meetings(session: Session, workspace: Workspace) -> list[ExportMeeting]:
-    """Every meeting (cancelled ones too, so subscribers see the cancellation) with its
-    agenda items and timetable dates."""
-    minutes = workspace.config.committee.meeting_minutes
+def export_meetings(session: Session, committee: CommitteeContext) -> list[ExportMeeting]:
+    """Every meeting of the committee (cancelled ones too, so subscribers see the cancellation)
+    with its agenda items and timetable dates."""
+    minutes = committee.config.committee.meeting_minutes
     rows = []
-    for meeting in session.exec(select(models.Meeting).order_by(col(models.Meeting.date), col(models.Meeting.id))):
+    meetings = session.exec(
+        select(models.Meeting)
+        .where(models.Meeting.committee_id == committee.id)
+        .order_by(col(models.Meeting.date), col(models.Meeting.id))
+    )
+    for meeting in meetings:
         items = session.exec(
             select(models.AgendaItem.title)
-            .where(models.AgendaItem.meeting_id == meeting.id)
+            .where(models.AgendaItem.meeting_id == meeting.id, col(models.AgendaItem.removed).is_(False))
             .order_by(col(models.AgendaItem.id))
         ).all()
         start = dt.datetime.combine(meeting.date, meeting.start_time, tzinfo=LONDON)
@@ -56,7 +61,7 @@ def export_meetings(session: Session, workspace: Workspace) -> list[ExportMeetin
             end = dt.datetime.combine(meeting.date, meeting.end_time, tzinfo=LONDON)
             if end <= start:  # an evening meeting that ends after midnight
                 end += dt.timedelta(days=1)
-        timetable = workspace.timetable(meeting.date)
+        timetable = committee.timetable(meeting.date)
         rows.append(
             ExportMeeting(
                 meeting_id=meeting.id,
@@ -74,33 +79,46 @@ def export_meetings(session: Session, workspace: Workspace) -> list[ExportMeetin
     return rows
 
 
-def export_stamp(session: Session) -> dt.datetime:
-    """00:00 UTC on the newest day the workflow recorded something (see the module note)."""
+def export_stamp(session: Session, committee_id: str) -> dt.datetime:
+    """00:00 UTC on the newest day the workflow recorded something for the committee (see the module note)."""
+    requests = select(models.Request.id).where(models.Request.committee_id == committee_id)
+    letters = select(models.Letter.id).where(models.Letter.committee_id == committee_id)
+    meetings = select(models.Meeting.id).where(models.Meeting.committee_id == committee_id)
     candidates = [
-        session.exec(select(func.max(models.Request.issued_on))).one(),
-        session.exec(select(func.max(models.Request.received_on))).one(),
-        session.exec(select(func.max(models.Reminder.sent_on))).one(),
-        session.exec(select(func.max(models.Response.received_on))).one(),
-        session.exec(select(func.max(models.Pack.created_on))).one(),
-        session.exec(select(func.max(models.Commitment.last_taken))).one(),
+        session.exec(
+            select(func.max(models.Request.issued_on)).where(models.Request.committee_id == committee_id)
+        ).one(),
+        session.exec(
+            select(func.max(models.Request.received_on)).where(models.Request.committee_id == committee_id)
+        ).one(),
+        session.exec(
+            select(func.max(models.Reminder.sent_on)).where(col(models.Reminder.letter_id).in_(letters))
+        ).one(),
+        session.exec(
+            select(func.max(models.Response.received_on)).where(col(models.Response.request_id).in_(requests))
+        ).one(),
+        session.exec(select(func.max(models.Pack.created_on)).where(col(models.Pack.meeting_id).in_(meetings))).one(),
+        session.exec(
+            select(func.max(models.Commitment.last_taken)).where(models.Commitment.committee_id == committee_id)
+        ).one(),
     ]
     days = [_as_date(day) for day in candidates if day is not None]
     newest = max(days, default=_NOTHING_RECORDED)
     return dt.datetime.combine(newest, dt.time(0, 0), tzinfo=dt.UTC)
 
 
-def export_calendar(session: Session, workspace: Workspace, path: Path, *, deadlines: bool) -> CalendarExport:
+def export_calendar(session: Session, committee: CommitteeContext, path: Path, *, deadlines: bool) -> CalendarExport:
     """Write the calendar to `path` (whole or not at all). The folder must exist already:
     a typo in it should be an error, not a new folder somewhere."""
     _check_target(path)
-    meetings = export_meetings(session, workspace)
-    stamp = export_stamp(session)
-    info = workspace.config.committee
+    meetings = export_meetings(session, committee)
+    stamp = export_stamp(session, committee.id)
+    info = committee.config.committee
     data = build_calendar(
         committee_name=info.name,
         meetings=meetings,
         deadlines=deadlines,
-        uid_domain=info.uid_domain,
+        uid_domain=info.message_domain,
         generated_at=stamp,
     )
     try:

@@ -1,11 +1,19 @@
-"""Build what a letter template sees from the database: the request, its item, meeting and people."""
+"""Build what a letter template sees from the database: one section per item the letter asks about.
+
+The wording comes from the data: a first update asks for the review's listed points; only a
+body that gave the last update is thanked for it; organisations are named by their short
+name in CC lines; a contact known only by a role is "the Chair of <organisation>".
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from scrutiny.dates import clock_time, full_date, weekday_full_date
+from scrutiny.errors import ScrutinyError
 from scrutiny.letters.context import (
     Addressee,
     Chair,
@@ -14,42 +22,57 @@ from scrutiny.letters.context import (
     LetterKind,
     Meeting,
     Recommendation,
-    Review,
+    Section,
 )
 from scrutiny.services.planning import effective_last_taken
-from scrutiny.workspace import Workspace
+from scrutiny.services.recipients import CopyRecipient, letter_copies
+from scrutiny.workspace import CommitteeContext
 from state import models
 
 
-def long_date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
+@dataclass(frozen=True)
+class LetterParts:
+    """What a letter is about, gathered before it is written."""
+
+    letter: models.Letter
+    meeting: models.Meeting
+    organisation: models.Organisation
+    contact: models.Contact
+    requests: list[models.Request]  # the requests the letter lists, one per section
+    copies: list[CopyRecipient]
 
 
-def weekday_date(day: dt.date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
-def clock(time: dt.time) -> str:
-    hour = time.hour % 12 or 12
-    return f"{hour}.{time.minute:02d} {'am' if time.hour < 12 else 'pm'}"
+def gather_letter(
+    session: Session, committee: CommitteeContext, letter: models.Letter, requests: list[models.Request], kind: str
+) -> LetterParts:
+    meeting = session.get(models.Meeting, letter.meeting_id)
+    organisation = session.get(models.Organisation, letter.organisation_id)
+    contact = session.get(models.Contact, letter.contact_id) if letter.contact_id else None
+    if meeting is None or organisation is None:
+        raise ScrutinyError(f"letter {letter.id}: its meeting or organisation is missing from the database")
+    if contact is None:
+        raise ScrutinyError(f"letter {letter.id}: {organisation.name} has no contact; add one in the committee file")
+    if not requests:
+        raise ScrutinyError(f"letter {letter.id}: nothing to ask for")
+    copies = letter_copies(session, committee, letter, requests, escalation=kind == "escalation")
+    return LetterParts(letter, meeting, organisation, contact, requests, copies)
 
 
 def build_letter_context(
-    session: Session, workspace: Workspace, request: models.Request, kind: LetterKind, as_of: dt.date
+    session: Session,
+    committee: CommitteeContext,
+    parts: LetterParts,
+    kind: LetterKind,
+    as_of: dt.date,
+    *,
+    change_notice: list[str],
+    previous_letter_date: dt.date | None,
 ) -> LetterContext:
-    info = workspace.config.committee
-    item = session.get(models.AgendaItem, request.agenda_item_id)
-    meeting = session.get(models.Meeting, request.meeting_id)
-    organisation = session.get(models.Organisation, request.organisation_id)
-    contact = session.get(models.Contact, request.contact_id) if request.contact_id else None
-    assert item is not None and meeting is not None and organisation is not None and contact is not None
-    commitment = session.get(models.Commitment, item.commitment_key) if item.commitment_key else None
-    assert commitment is not None
-    recommendation = session.get(models.Recommendation, commitment.recommendation_id)
-    assert recommendation is not None
-    chair = next(m for m in workspace.config.members if m.name == info.chair)
-
-    last_heard = effective_last_taken(session, commitment, meeting.date)
+    info = committee.config.committee
+    chair = committee.config.chair
+    meeting, contact, organisation = parts.meeting, parts.contact, parts.organisation
+    due = committee.timetable(meeting.date).response_due_date
+    chaser = kind in ("reminder", "overdue", "escalation")
     return LetterContext(
         kind=kind,
         letterhead=Letterhead(
@@ -61,48 +84,102 @@ def build_letter_context(
             reply_to_role=info.officer.role,
             reply_to_email=info.officer.email,
         ),
-        letter_date=long_date(as_of),
-        reference=request.id,
+        letter_date=full_date(as_of),
+        reference=parts.letter.id,
         addressee=Addressee(
-            name=contact.name,
-            title=contact.role,
+            name=contact.name or f"The {contact.role}",
+            title=contact.role if contact.name else "",
             organisation=organisation.name,
             address_lines=list(organisation.address),
             email=contact.email,
         ),
-        salutation=contact.salutation or f"Dear {contact.name}",
-        review=Review(title=recommendation.review_title, year=recommendation.review_year),
-        recommendation=Recommendation(
-            number=recommendation.number, title=recommendation.title, text=recommendation.text
+        salutation=contact.salutation or (f"Dear {contact.name}" if contact.name else f"Dear {contact.role}"),
+        sections=[_section(session, committee, request, meeting, thank=not chaser) for request in parts.requests],
+        change_notice=change_notice,
+        previous_letter_date=full_date(previous_letter_date) if previous_letter_date else None,
+        request_date_text=full_date(parts.letter.issued_on) if chaser and parts.letter.issued_on else None,
+        meeting=Meeting(
+            date_text=weekday_full_date(meeting.date), time_text=clock_time(meeting.start_time), venue=meeting.venue
         ),
-        first_update=item.first_update,
-        last_heard=long_date(last_heard) if last_heard else None,
-        request_date_text=long_date(request.issued_on) if request.issued_on and kind != "request" else None,
-        context_paragraphs=_context_paragraphs(commitment, item, meeting),
-        requests=_requests(commitment, item),
-        meeting=Meeting(date_text=weekday_date(meeting.date), time_text=clock(meeting.start_time), venue=meeting.venue),
-        response_due_text=weekday_date(request.due_date),
+        response_due_text=weekday_full_date(due),
         respond_to_email=info.officer.email,
         chair=Chair(name=chair.name, role_line=f"Chair of the {info.name} at {info.council}"),
-        cc=_cc(session, workspace, commitment, request, kind, chair.name),
-        days_overdue=(as_of - request.due_date).days if kind in ("overdue", "escalation") else None,
+        cc=[copy.line for copy in parts.copies],
+        days_overdue=(as_of - due).days if kind in ("overdue", "escalation") else None,
     )
 
 
-def _context_paragraphs(commitment: models.Commitment, item: models.AgendaItem, meeting: models.Meeting) -> list[str]:
-    paragraphs: list[str] = []  # the template itself quotes the recommendation
-    if commitment.last_heard_summary:
+def _section(
+    session: Session, committee: CommitteeContext, request: models.Request, meeting: models.Meeting, *, thank: bool
+) -> Section:
+    item = session.get(models.AgendaItem, request.agenda_item_id)
+    if item is None:
+        raise ScrutinyError(f"request {request.id}: its agenda item is missing")
+    commitment = session.get(models.Commitment, item.commitment_id) if item.commitment_id else None
+    if commitment is None:
+        return _one_off_section(item, meeting)
+    recommendation = session.get(models.Recommendation, commitment.recommendation_id)
+    if recommendation is None:
+        raise ScrutinyError(f"commitment {commitment.key}: its recommendation is missing; run 'scrutiny init'")
+    last_heard = effective_last_taken(session, commitment, meeting.date)
+    gave_it = _gave_last_update(session, commitment, request.organisation_id, last_heard)
+    return Section(
+        heading=f"{item.title} (Recommendation {recommendation.number})",
+        recommendation=Recommendation(
+            number=recommendation.number,
+            title=recommendation.title,
+            text=recommendation.text,
+            review_title=recommendation.review_title,
+            review_year=recommendation.review_year,
+        ),
+        first_update=item.first_update,
+        thanks=f"Thank you for the update you gave the Commission on {full_date(last_heard)}."
+        if thank and gave_it
+        else "",
+        context_paragraphs=_context(commitment, item, meeting, last_heard),
+        requests=[*(_as_request(t) for t in _topics(commitment, item)), *item.questions],
+    )
+
+
+def _one_off_section(item: models.AgendaItem, meeting: models.Meeting) -> Section:
+    context = [
+        f"The Commission has placed “{item.title}” on the agenda of its meeting on {weekday_full_date(meeting.date)}."
+    ]
+    if item.reason:
+        context.append(item.reason)
+    questions = list(item.questions) or [f"Please give the Commission a written update on {item.title.strip()}."]
+    return Section(heading=item.title, context_paragraphs=context, requests=questions)
+
+
+def _topics(commitment: models.Commitment, item: models.AgendaItem) -> list[str]:
+    """A first update asks the review's own points; later ones also follow up the last update."""
+    if item.first_update:
+        return [*commitment.first_update_topics, *commitment.standing_topics]
+    return [*commitment.standing_topics, *commitment.repeat_topics]
+
+
+def _as_request(topic: str) -> str:
+    """Topics are written to complete the sentence, so proper nouns ("Section 60") keep their case."""
+    return f"Please update the Commission on {topic.strip()}"
+
+
+def _context(
+    commitment: models.Commitment, item: models.AgendaItem, meeting: models.Meeting, last_heard: dt.date
+) -> list[str]:
+    paragraphs: list[str] = []  # the template quotes the recommendation itself
+    if last_heard == commitment.last_taken and commitment.last_heard_summary:
         paragraphs.append(commitment.last_heard_summary.strip())
-    # The template thanks the reader for the last update; this says where the next one stands.
+    elif last_heard != commitment.last_taken:
+        paragraphs.append(f"The Commission last took this update at its meeting on {full_date(last_heard)}.")
     due = item.cycle_due_date
     if due is not None and due < meeting.date:
         paragraphs.append(
-            f"Under the recommendation this update was due by {long_date(due)}. The Commission has placed it on "
-            f"the agenda of its meeting on {weekday_date(meeting.date)}."
+            f"Under the recommendation this update was due by {full_date(due)}. The Commission has placed it on "
+            f"the agenda of its meeting on {weekday_full_date(meeting.date)}."
         )
     else:
         paragraphs.append(
-            f"The Commission has placed this update on the agenda of its meeting on {weekday_date(meeting.date)}."
+            f"The Commission has placed this update on the agenda of its meeting on {weekday_full_date(meeting.date)}."
         )
     if item.first_update:
         paragraphs.append(
@@ -112,38 +189,19 @@ def _context_paragraphs(commitment: models.Commitment, item: models.AgendaItem, 
     return paragraphs
 
 
-def _requests(commitment: models.Commitment, item: models.AgendaItem) -> list[str]:
-    topics = [*(commitment.first_update_topics if item.first_update else []), *commitment.standing_topics]
-    return [*(_as_request(t) for t in topics), *item.questions]
-
-
-def _as_request(topic: str) -> str:
-    """Topics are written to complete the sentence, so proper nouns ("Section 60") keep their case."""
-    return f"Please update the Commission on {topic.strip()}"
-
-
-def _cc(
-    session: Session,
-    workspace: Workspace,
-    commitment: models.Commitment,
-    request: models.Request,
-    kind: LetterKind,
-    chair_name: str,
-) -> list[str]:
-    """The other respondents to the same item, the standing CC list, and the Chair on an escalation."""
-    lines: list[str] = []
-    others = session.exec(
-        select(models.Request)
-        .where(models.Request.agenda_item_id == request.agenda_item_id, models.Request.id != request.id)
-        .order_by(col(models.Request.id))
-    ).all()
-    for other in others:
-        organisation = session.get(models.Organisation, other.organisation_id)
-        contact = session.get(models.Contact, other.contact_id) if other.contact_id else None
-        if organisation is not None and contact is not None:
-            role = f", {contact.role}" if contact.role else ""
-            lines.append(f"{contact.name}{role} ({organisation.name})")
-    lines.extend(commitment.cc)
-    if kind == "escalation":
-        lines.insert(0, f"{chair_name}, Chair of the {workspace.config.committee.name}")
-    return lines
+def _gave_last_update(session: Session, commitment: models.Commitment, organisation_id: str, last: dt.date) -> bool:
+    """Whether this body contributed the last time: as the file says, or by a response on record."""
+    if last == commitment.last_taken:
+        return organisation_id in commitment.last_heard_from
+    answered = session.exec(
+        select(models.Request.id)
+        .join(models.AgendaItem, col(models.AgendaItem.id) == col(models.Request.agenda_item_id))
+        .join(models.Meeting, col(models.Meeting.id) == col(models.Request.meeting_id))
+        .where(
+            models.AgendaItem.commitment_id == commitment.id,
+            models.Meeting.date == last,
+            models.Request.organisation_id == organisation_id,
+            col(models.Request.received_on).is_not(None),
+        )
+    ).first()
+    return answered is not None

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from scrutiny.documents.atomic import file_sha256, write_bytes_atomic
 from scrutiny.documents.word import check_word_document
 from scrutiny.services.meetings import get_meeting
+from scrutiny.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -20,16 +21,16 @@ class RecordedMinutes:
     unchanged: bool
 
 
-def record_minutes(session: Session, *, meeting_id: str, source: Path, minutes_dir: Path) -> RecordedMinutes:
+def record_minutes(session: Session, workspace: Workspace, *, meeting_id: str, source: Path) -> RecordedMinutes:
     meeting = get_meeting(session, meeting_id)
     check_word_document(source, what="minutes")
     digest = file_sha256(source)
     if meeting.minutes_sha256 == digest and meeting.minutes_path:
-        return RecordedMinutes(meeting_id, meeting.minutes_path, replaced=False, unchanged=True)
+        return RecordedMinutes(meeting_id, str(workspace.resolve(meeting.minutes_path)), replaced=False, unchanged=True)
     # A corrected version is a new file: the one already sent in a pack stays as it was.
-    target = minutes_dir / f"{meeting.id}-minutes-{digest[:12]}.docx"
+    target = workspace.settings.minutes_dir / f"{meeting.id}-minutes-{digest[:12]}.docx"
     write_bytes_atomic(target, source.read_bytes())
     replaced = meeting.minutes_path is not None
-    meeting.minutes_path, meeting.minutes_sha256 = str(target), digest
+    meeting.minutes_path, meeting.minutes_sha256 = workspace.stored_path(target), digest
     session.add(meeting)
     return RecordedMinutes(meeting_id, str(target), replaced=replaced, unchanged=False)

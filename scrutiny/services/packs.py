@@ -8,12 +8,12 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from scrutiny.dates import clock_time
 from scrutiny.errors import ScrutinyError
 from scrutiny.pack.assemble import assemble_pack
 from scrutiny.pack.spec import PackItem, PackResponse, PackSpec, WorkProgrammeRow, standard_agenda
-from scrutiny.services.letter_context import clock
 from scrutiny.services.meetings import get_meeting
-from scrutiny.workspace import Workspace
+from scrutiny.workspace import CommitteeContext, Workspace
 from state import models
 from state.models import RequestStatus
 
@@ -30,13 +30,17 @@ class PackResult:
     publication_date: str = ""
 
 
-def packs_due(session: Session, workspace: Workspace, as_of: dt.date) -> list[str]:
+def packs_due(session: Session, committee: CommitteeContext, as_of: dt.date) -> list[str]:
     """Meetings whose agenda is published by today and which have not yet met."""
     due = []
     for meeting in session.exec(
-        select(models.Meeting).where(col(models.Meeting.date) > as_of, col(models.Meeting.cancelled).is_(False))
+        select(models.Meeting).where(
+            models.Meeting.committee_id == committee.id,
+            col(models.Meeting.date) > as_of,
+            col(models.Meeting.cancelled).is_(False),
+        )
     ):
-        if workspace.timetable(meeting.date).publication_date <= as_of:
+        if committee.timetable(meeting.date).publication_date <= as_of:
             due.append(meeting.id)
     return due
 
@@ -44,24 +48,31 @@ def packs_due(session: Session, workspace: Workspace, as_of: dt.date) -> list[st
 def assemble_meeting_pack(workspace: Workspace, meeting_id: str, as_of: dt.date) -> PackResult:
     with workspace.session() as session:
         meeting = get_meeting(session, meeting_id)
+        committee = workspace.committee(meeting.committee_id)
         if meeting.cancelled:
             raise ScrutinyError(f"meeting {meeting_id} is cancelled: no agenda pack")
         previous = session.exec(
             select(models.Pack).where(models.Pack.meeting_id == meeting_id).order_by(col(models.Pack.version))
         ).all()
         included = {response_id for pack in previous for response_id in pack.included_responses}
-        items, new_responses = _substantive_items(session, meeting, included)
-        minutes = _previous_minutes(session, meeting)
+        items, new_responses = _substantive_items(session, workspace, meeting, included)
+        minutes = _previous_minutes(session, workspace, meeting)
         new_minutes = minutes is not None and not any(pack.included_minutes for pack in previous)
         if previous and not new_responses and not new_minutes:
             latest = previous[-1]
             return PackResult(
-                meeting_id, latest.version, latest.supplementary, latest.docx_path, latest.pdf_path, [], False
+                meeting_id,
+                latest.version,
+                latest.supplementary,
+                str(workspace.resolve(latest.docx_path)),
+                str(workspace.resolve(latest.pdf_path)) if latest.pdf_path else None,
+                [],
+                False,
             )
         version = (previous[-1].version + 1) if previous else 1
         spec = _spec(
             session,
-            workspace,
+            committee,
             meeting,
             items,
             version,
@@ -69,17 +80,15 @@ def assemble_meeting_pack(workspace: Workspace, meeting_id: str, as_of: dt.date)
             minutes=minutes if new_minutes else None,
             as_of=as_of,
         )
-        out_dir = workspace.settings.packs_dir / meeting.date.isoformat()
-        assembled = assemble_pack(
-            spec, workspace.settings.effective_templates_dir, out_dir, with_pdf=workspace.settings.pdf
-        )
+        out_dir = workspace.settings.packs_dir / meeting.id
+        assembled = assemble_pack(spec, _templates(workspace, committee), out_dir, with_pdf=workspace.settings.pdf)
         session.add(
             models.Pack(
                 meeting_id=meeting_id,
                 version=version,
                 supplementary=bool(previous),
-                docx_path=str(assembled.docx),
-                pdf_path=str(assembled.pdf) if assembled.pdf else None,
+                docx_path=workspace.stored_path(assembled.docx),
+                pdf_path=workspace.stored_path(assembled.pdf) if assembled.pdf else None,
                 sha256=assembled.sha256,
                 included_responses=sorted(new_responses),
                 included_minutes=new_minutes,
@@ -88,8 +97,9 @@ def assemble_meeting_pack(workspace: Workspace, meeting_id: str, as_of: dt.date)
         )
         session.add(
             models.Document(
+                committee_id=committee.id,
                 kind="supplementary-pack" if previous else "agenda-pack",
-                path=str(assembled.docx),
+                path=workspace.stored_path(assembled.docx),
                 sha256=assembled.sha256,
                 meeting_id=meeting_id,
                 version=version,
@@ -106,14 +116,18 @@ def assemble_meeting_pack(workspace: Workspace, meeting_id: str, as_of: dt.date)
         )
 
 
-def next_meeting_before_publication(session: Session, workspace: Workspace, as_of: dt.date) -> str | None:
+def next_meeting_before_publication(session: Session, committee: CommitteeContext, as_of: dt.date) -> str | None:
     """The next meeting whose agenda is not yet published: the one a draft pack previews."""
     for meeting in session.exec(
         select(models.Meeting)
-        .where(col(models.Meeting.date) > as_of, col(models.Meeting.cancelled).is_(False))
+        .where(
+            models.Meeting.committee_id == committee.id,
+            col(models.Meeting.date) > as_of,
+            col(models.Meeting.cancelled).is_(False),
+        )
         .order_by(col(models.Meeting.date))
     ):
-        if workspace.timetable(meeting.date).publication_date > as_of:
+        if committee.timetable(meeting.date).publication_date > as_of:
             return meeting.id
     return None
 
@@ -126,14 +140,14 @@ def draft_pack(workspace: Workspace, meeting_id: str, as_of: dt.date) -> PackRes
     """
     with workspace.session() as session:
         meeting = get_meeting(session, meeting_id)
-        items, _ = _substantive_items(session, meeting, set())
+        committee = workspace.committee(meeting.committee_id)
+        items, _ = _substantive_items(session, workspace, meeting, set())
         spec = _spec(
-            session, workspace, meeting, items, 1, supplementary_of=None, minutes=_previous_minutes(session, meeting)
-        )
-    out_dir = workspace.settings.packs_dir / meeting.date.isoformat() / "draft"
-    assembled = assemble_pack(
-        spec, workspace.settings.effective_templates_dir, out_dir, with_pdf=workspace.settings.pdf
-    )
+            session, committee, meeting, items, 1, supplementary_of=None,
+            minutes=_previous_minutes(session, workspace, meeting),
+        )  # fmt: skip
+    out_dir = workspace.settings.packs_dir / meeting.id / "draft"
+    assembled = assemble_pack(spec, _templates(workspace, committee), out_dir, with_pdf=workspace.settings.pdf)
     return PackResult(
         meeting_id,
         0,
@@ -146,13 +160,23 @@ def draft_pack(workspace: Workspace, meeting_id: str, as_of: dt.date) -> PackRes
     )
 
 
+def _templates(workspace: Workspace, committee: CommitteeContext) -> Path:
+    """The committee's own template folder when it overrides the pack sheets, else the shared one."""
+    own = committee.folder / "templates"
+    if (own / "front_sheet.docx").is_file() or (own / "cover_sheet.docx").is_file():
+        return own
+    return workspace.settings.effective_templates_dir
+
+
 def _substantive_items(
-    session: Session, meeting: models.Meeting, already_included: set[int]
+    session: Session, workspace: Workspace, meeting: models.Meeting, already_included: set[int]
 ) -> tuple[list[PackItem], set[int]]:
     items: list[PackItem] = []
     new: set[int] = set()
     agenda = session.exec(
-        select(models.AgendaItem).where(models.AgendaItem.meeting_id == meeting.id).order_by(col(models.AgendaItem.id))
+        select(models.AgendaItem)
+        .where(models.AgendaItem.meeting_id == meeting.id, col(models.AgendaItem.removed).is_(False))
+        .order_by(col(models.AgendaItem.id))
     ).all()
     for item in agenda:
         responses: list[PackResponse] = []
@@ -165,7 +189,8 @@ def _substantive_items(
         for request in requests:
             organisation = session.get(models.Organisation, request.organisation_id)
             contact = session.get(models.Contact, request.contact_id) if request.contact_id else None
-            assert organisation is not None
+            if organisation is None:
+                raise ScrutinyError(f"request {request.id}: its organisation is missing from the database")
             presenters.append(f"{contact.name}, {organisation.name}" if contact else organisation.name)
             received = session.exec(
                 select(models.Response)
@@ -176,7 +201,9 @@ def _substantive_items(
                 if response.id in already_included:
                     continue
                 new.add(response.id or 0)
-                responses.append(PackResponse(organisation.name, Path(response.path), response.received_on))
+                responses.append(
+                    PackResponse(organisation.name, workspace.resolve(response.path), response.received_on)
+                )
             if not received:
                 responses.append(PackResponse(organisation.name, None, None))
         items.append(
@@ -195,7 +222,7 @@ def _substantive_items(
 def _purpose(item: models.AgendaItem) -> str:
     return (
         f"To receive the annual update requested under {item.source} and to question the contributors."
-        if item.commitment_key
+        if item.commitment_id
         else "To consider the item."
     )
 
@@ -203,20 +230,24 @@ def _purpose(item: models.AgendaItem) -> str:
 def _previous_meeting(session: Session, meeting: models.Meeting) -> models.Meeting | None:
     return session.exec(
         select(models.Meeting)
-        .where(col(models.Meeting.date) < meeting.date, col(models.Meeting.cancelled).is_(False))
+        .where(
+            models.Meeting.committee_id == meeting.committee_id,
+            col(models.Meeting.date) < meeting.date,
+            col(models.Meeting.cancelled).is_(False),
+        )
         .order_by(col(models.Meeting.date).desc())
     ).first()
 
 
-def _previous_minutes(session: Session, meeting: models.Meeting) -> Path | None:
+def _previous_minutes(session: Session, workspace: Workspace, meeting: models.Meeting) -> Path | None:
     """The minutes of the meeting before, to be agreed at this one, once an officer has recorded them."""
     previous = _previous_meeting(session, meeting)
-    return Path(previous.minutes_path) if previous is not None and previous.minutes_path else None
+    return workspace.resolve(previous.minutes_path) if previous is not None and previous.minutes_path else None
 
 
 def _spec(
     session: Session,
-    workspace: Workspace,
+    committee: CommitteeContext,
     meeting: models.Meeting,
     items: list[PackItem],
     version: int,
@@ -224,23 +255,23 @@ def _spec(
     minutes: Path | None,
     as_of: dt.date | None = None,
 ) -> PackSpec:
-    info = workspace.config.committee
+    info = committee.config.committee
     previous_meeting = _previous_meeting(session, meeting)
-    members = [f"{m.name} ({m.role})" if m.role != "Member" else m.name for m in workspace.config.members]
+    members = [f"{m.name} ({m.role})" if m.role != "Member" else m.name for m in committee.config.members]
     return PackSpec(
         committee_name=info.name,
         council_name=info.council,
         meeting_title=meeting.title,
         meeting_date=meeting.date,
-        start_time_text=clock(meeting.start_time),
+        start_time_text=clock_time(meeting.start_time),
         venue=meeting.venue,
         members=members,
         contact_officer=f"{info.officer.name}, {info.officer.role}",
         contact_email=info.officer.email,
         # a supplementary agenda is published the day it is made, not on the first pack's date
-        publication_date=max(workspace.timetable(meeting.date).publication_date, as_of)
+        publication_date=max(committee.timetable(meeting.date).publication_date, as_of)
         if supplementary_of is not None
-        else workspace.timetable(meeting.date).publication_date,
+        else committee.timetable(meeting.date).publication_date,
         items=standard_agenda(items, previous_meeting_date=previous_meeting.date if previous_meeting else None),
         previous_minutes=minutes,
         work_programme=_work_programme(session, meeting),
@@ -254,7 +285,11 @@ def _work_programme(session: Session, meeting: models.Meeting) -> list[WorkProgr
     for other, item in session.exec(
         select(models.Meeting, models.AgendaItem)
         .join(models.AgendaItem, col(models.AgendaItem.meeting_id) == col(models.Meeting.id))
-        .where(col(models.Meeting.date) >= meeting.date)
+        .where(
+            models.Meeting.committee_id == meeting.committee_id,
+            col(models.Meeting.date) >= meeting.date,
+            col(models.AgendaItem.removed).is_(False),
+        )
         .order_by(col(models.Meeting.date), col(models.AgendaItem.id))
     ):
         status = "cancelled" if other.cancelled else ("this meeting" if other.id == meeting.id else "planned")

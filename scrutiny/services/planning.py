@@ -1,4 +1,4 @@
-"""Place the annual-update items on meetings and keep their requests in step (idempotent)."""
+"""Place the annual-update items on a committee's meetings and keep their requests in step (idempotent)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from sqlmodel import Session, col, select
 
 from scrutiny import planner
 from scrutiny.errors import ScrutinyError
-from scrutiny.workspace import Workspace
+from scrutiny.services.requests import sync_item_requests
+from scrutiny.workspace import CommitteeContext
 from state import models
 from state.models import RequestStatus
 
 
 @dataclass(frozen=True)
 class PlanRow:
+    committee: str
     commitment: str
     title: str
     due_date: str
@@ -40,21 +42,35 @@ def effective_last_taken(session: Session, commitment: models.Commitment, as_of:
             select(col(models.Meeting.date))
             .join(models.AgendaItem, col(models.AgendaItem.meeting_id) == col(models.Meeting.id))
             .where(
-                models.AgendaItem.commitment_key == commitment.key,
+                models.AgendaItem.commitment_id == commitment.id,
                 col(models.Meeting.date) < as_of,
                 col(models.Meeting.cancelled).is_(False),
+                col(models.AgendaItem.removed).is_(False),
             )
         )
     )
     return max([commitment.last_taken, *held])
 
 
-def plan_annual_updates(session: Session, workspace: Workspace, as_of: dt.date) -> list[PlanRow]:
-    capacity = workspace.config.committee.max_substantive_items
-    meetings = list(session.exec(select(models.Meeting).order_by(col(models.Meeting.date))))
-    commitments = list(session.exec(select(models.Commitment).order_by(col(models.Commitment.key))))
+def plan_annual_updates(session: Session, committee: CommitteeContext, as_of: dt.date) -> list[PlanRow]:
+    info = committee.config.committee
+    capacity = info.max_substantive_items
+    meetings = list(
+        session.exec(
+            select(models.Meeting)
+            .where(models.Meeting.committee_id == committee.id)
+            .order_by(col(models.Meeting.date), col(models.Meeting.id))
+        )
+    )
+    commitments = list(
+        session.exec(
+            select(models.Commitment)
+            .where(models.Commitment.committee_id == committee.id)
+            .order_by(col(models.Commitment.key))
+        )
+    )
     _expire_past_pins(session, commitments, as_of)
-    items = {c.key: _current_item(session, c, as_of) for c in commitments}
+    items = {c.key: _current_item(session, committee, c, as_of) for c in commitments}
     locked = {key for key, item in items.items() if _is_locked(session, item)}
 
     to_place = [
@@ -65,7 +81,7 @@ def plan_annual_updates(session: Session, workspace: Workspace, as_of: dt.date) 
             last_taken=effective_last_taken(session, c, as_of),
             interval_months=c.interval_months,
             pinned_meeting_id=c.pinned_meeting_id,
-            earliest_months_before_due=workspace.config.committee.earliest_months_before_due,
+            earliest_months_before_due=info.earliest_months_before_due,
         )
         for c in commitments
         if c.key not in locked
@@ -78,12 +94,12 @@ def plan_annual_updates(session: Session, workspace: Workspace, as_of: dt.date) 
             cancelled=m.cancelled,
             capacity=capacity,
             other_substantive_items=_items_on(session, m.id, exclude=placing_ids),
-            request_by_date=workspace.timetable(m.date).request_by_date,
+            request_by_date=committee.timetable(m.date).request_by_date,
         )
         for m in meetings
         if m.date >= as_of
     ]
-    rules = workspace.config.committee.timetable
+    rules = info.timetable
     placements = {
         p.commitment: p
         for p in planner.plan_placements(to_place, slots, as_of, request_weeks=rules.request_weeks_before_due)
@@ -94,10 +110,11 @@ def plan_annual_updates(session: Session, workspace: Workspace, as_of: dt.date) 
         item = items[commitment.key]
         if commitment.key in placements:
             placement = placements[commitment.key]
-            _move_item(session, workspace, item, placement.meeting_id, placement.reason, placement.pinned)
+            _move_item(session, item, placement.meeting_id, placement.reason, placement.pinned)
         meeting = session.get(models.Meeting, item.meeting_id) if item.meeting_id else None
         rows.append(
             PlanRow(
+                committee=committee.id,
                 commitment=commitment.key,
                 title=commitment.title,
                 due_date=(item.cycle_due_date or as_of).isoformat(),
@@ -108,25 +125,29 @@ def plan_annual_updates(session: Session, workspace: Workspace, as_of: dt.date) 
                 locked=commitment.key in locked,
             )
         )
-        _sync_requests(session, workspace, item, commitment)
+        sync_item_requests(session, committee, item, list(commitment.respondents), as_of)
     session.flush()
     return rows
 
 
-def _current_item(session: Session, commitment: models.Commitment, as_of: dt.date) -> models.AgendaItem:
+def _current_item(
+    session: Session, committee: CommitteeContext, commitment: models.Commitment, as_of: dt.date
+) -> models.AgendaItem:
     last_taken = effective_last_taken(session, commitment, as_of)
     due = planner.add_months(last_taken, commitment.interval_months)
     item = session.exec(
         select(models.AgendaItem).where(
-            models.AgendaItem.commitment_key == commitment.key, models.AgendaItem.cycle_due_date == due
+            models.AgendaItem.commitment_id == commitment.id, models.AgendaItem.cycle_due_date == due
         )
     ).first()
     if item is None:
         rec = session.get(models.Recommendation, commitment.recommendation_id)
-        assert rec is not None
-        first = last_taken == commitment.last_taken and not _has_any_item(session, commitment.key)
+        if rec is None:
+            raise ScrutinyError(f"commitment {commitment.key}: its recommendation is missing; run 'scrutiny init'")
+        first = last_taken == commitment.last_taken and not _has_any_item(session, commitment.id)
         item = models.AgendaItem(
-            commitment_key=commitment.key,
+            committee_id=committee.id,
+            commitment_id=commitment.id,
             cycle_due_date=due,
             title=commitment.title,
             source=f"Recommendation {rec.number} of the {rec.review_year} {rec.review_title} review",
@@ -137,9 +158,9 @@ def _current_item(session: Session, commitment: models.Commitment, as_of: dt.dat
     return item
 
 
-def _has_any_item(session: Session, commitment_key: str) -> bool:
+def _has_any_item(session: Session, commitment_id: str) -> bool:
     return (
-        session.exec(select(models.AgendaItem.id).where(models.AgendaItem.commitment_key == commitment_key)).first()
+        session.exec(select(models.AgendaItem.id).where(models.AgendaItem.commitment_id == commitment_id)).first()
         is not None
     )
 
@@ -160,95 +181,21 @@ def _is_locked(session: Session, item: models.AgendaItem) -> bool:
 
 
 def _items_on(session: Session, meeting_id: str, *, exclude: set[int | None]) -> int:
-    ids = session.exec(select(models.AgendaItem.id).where(models.AgendaItem.meeting_id == meeting_id)).all()
+    ids = session.exec(
+        select(models.AgendaItem.id).where(
+            models.AgendaItem.meeting_id == meeting_id, col(models.AgendaItem.removed).is_(False)
+        )
+    ).all()
     return sum(1 for item_id in ids if item_id not in exclude)
 
 
-def _move_item(
-    session: Session, workspace: Workspace, item: models.AgendaItem, meeting_id: str | None, reason: str, pinned: bool
-) -> None:
+def _move_item(session: Session, item: models.AgendaItem, meeting_id: str | None, reason: str, pinned: bool) -> None:
     moved = item.meeting_id != meeting_id
     item.meeting_id, item.reason, item.pinned = meeting_id, reason, pinned
     item.needs_replanning = meeting_id is None
     session.add(item)
     if moved:
         session.flush()
-
-
-def _sync_requests(
-    session: Session, workspace: Workspace, item: models.AgendaItem, commitment: models.Commitment
-) -> None:
-    """One request per respondent for the item's meeting; planned ones follow the item when it moves."""
-    if item.meeting_id is None:
-        # Nothing has been sent for a planned request, so it goes with the placement (it
-        # would otherwise still show as due for a cancelled meeting); it is made again,
-        # with the same ID, when the item is placed. Issued ones stay for an officer.
-        for request in session.exec(
-            select(models.Request).where(
-                models.Request.agenda_item_id == item.id, models.Request.status == RequestStatus.PLANNED
-            )
-        ):
-            session.delete(request)
-        return
-    meeting = session.get(models.Meeting, item.meeting_id)
-    assert meeting is not None
-    timetable = workspace.timetable(meeting.date)
-    existing = {
-        r.organisation_id: r
-        for r in session.exec(select(models.Request).where(models.Request.agenda_item_id == item.id))
-    }
-    for respondent in commitment.respondents:
-        organisation = respondent_on(session, respondent, meeting.date)
-        if organisation is None:
-            continue
-        found = existing.get(organisation.id)
-        if found is None:
-            contact = current_contact(session, organisation.id)
-            request = models.Request(
-                id=f"{commitment.key}-{item.id}-{organisation.id}",
-                agenda_item_id=item.id or 0,
-                organisation_id=organisation.id,
-                contact_id=contact.id if contact else None,
-                meeting_id=meeting.id,
-                letter_window_opens=timetable.letter_window_opens,
-                request_by_date=timetable.request_by_date,
-                due_date=timetable.response_due_date,
-            )
-        else:
-            request = found
-            if request.meeting_id != meeting.id or request.due_date != timetable.response_due_date:
-                if request.status != RequestStatus.PLANNED:
-                    request.due_date_changed = True  # the respondent was told another date: write again
-                request.meeting_id = meeting.id
-                request.letter_window_opens = timetable.letter_window_opens
-                request.request_by_date = timetable.request_by_date
-                request.due_date = timetable.response_due_date
-        session.add(request)
-
-
-def respondent_on(session: Session, organisation_id: str, day: dt.date) -> models.Organisation | None:
-    """Follow successions: a request for a meeting after an organisation ended goes to its successor."""
-    organisation = session.get(models.Organisation, organisation_id)
-    seen: set[str] = set()
-    while organisation is not None and organisation.id not in seen:
-        seen.add(organisation.id)
-        if organisation.active_until is not None and day > organisation.active_until:
-            organisation = (
-                session.get(models.Organisation, organisation.succeeded_by_id) if organisation.succeeded_by_id else None
-            )
-            continue
-        if organisation.active_from is not None and day < organisation.active_from:
-            return None
-        return organisation
-    return None
-
-
-def current_contact(session: Session, organisation_id: str) -> models.Contact | None:
-    return session.exec(
-        select(models.Contact).where(
-            models.Contact.organisation_id == organisation_id, col(models.Contact.current).is_(True)
-        )
-    ).first()
 
 
 def _expire_past_pins(session: Session, commitments: list[models.Commitment], as_of: dt.date) -> None:
@@ -262,16 +209,16 @@ def _expire_past_pins(session: Session, commitments: list[models.Commitment], as
             session.add(commitment)
 
 
-def pin(session: Session, commitment_key: str, meeting_id: str, as_of: dt.date) -> None:
-    commitment = _commitment(session, commitment_key)
+def pin(session: Session, committee: CommitteeContext, commitment_key: str, meeting_id: str, as_of: dt.date) -> None:
+    commitment = _commitment(session, committee, commitment_key)
     meeting = session.get(models.Meeting, meeting_id)
-    if meeting is None:
+    if meeting is None or meeting.committee_id != committee.id:
         raise ScrutinyError(f"meeting {meeting_id!r} not found: see 'scrutiny meetings list'")
     if meeting.cancelled:
         raise ScrutinyError(f"meeting {meeting_id} is cancelled: pin {commitment_key} to another meeting")
     if meeting.date < as_of:
         raise ScrutinyError(f"meeting {meeting_id} has already taken place: pin {commitment_key} to a coming meeting")
-    item = _current_item(session, commitment, as_of)
+    item = _current_item(session, committee, commitment, as_of)
     if item.meeting_id != meeting_id and _is_locked(session, item):
         raise ScrutinyError(
             f"{commitment_key}'s update is on meeting {item.meeting_id} and its letters have gone out: "
@@ -281,17 +228,22 @@ def pin(session: Session, commitment_key: str, meeting_id: str, as_of: dt.date) 
     session.add(commitment)
 
 
-def unpin(session: Session, commitment_key: str, as_of: dt.date) -> None:
-    commitment = _commitment(session, commitment_key)
+def unpin(session: Session, committee: CommitteeContext, commitment_key: str, as_of: dt.date) -> None:
+    commitment = _commitment(session, committee, commitment_key)
     commitment.pinned_meeting_id = None
-    item = _current_item(session, commitment, as_of)
+    item = _current_item(session, committee, commitment, as_of)
     item.pinned = False  # the item may stay where it is (letters out), but no longer as an officer's pin
     session.add_all([commitment, item])
 
 
-def _commitment(session: Session, key: str) -> models.Commitment:
-    commitment = session.get(models.Commitment, key)
-    if commitment is None:
-        known = ", ".join(session.exec(select(models.Commitment.key)).all()) or "none configured"
-        raise ScrutinyError(f"commitment {key!r} not found (known: {known})")
+def _commitment(session: Session, committee: CommitteeContext, key: str) -> models.Commitment:
+    commitment = session.get(models.Commitment, committee.scoped_id(key))
+    if commitment is None or commitment.committee_id != committee.id:
+        known = (
+            ", ".join(
+                session.exec(select(models.Commitment.key).where(models.Commitment.committee_id == committee.id)).all()
+            )
+            or "none configured"
+        )
+        raise ScrutinyError(f"commitment {key!r} not found in {committee.id} (known: {known})")
     return commitment

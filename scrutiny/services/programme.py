@@ -29,6 +29,7 @@ class ProgrammeItem:
 
 @dataclass(frozen=True)
 class ProgrammeMeeting:
+    committee: str
     meeting_id: str
     date: str
     cancelled: bool
@@ -40,24 +41,29 @@ class ProgrammeMeeting:
 
 @dataclass(frozen=True)
 class UnplacedItem:
+    committee: str
     commitment: str | None
     title: str
     due_date: str | None
     reason: str
 
 
-def work_programme(session: Session) -> list[ProgrammeMeeting]:
+def work_programme(session: Session, committee_id: str | None = None) -> list[ProgrammeMeeting]:
     """Every meeting in date order with its items (in the order they were added) and requests."""
     organisations = {o.id: o.name for o in session.exec(select(models.Organisation))}
     programme = []
-    for meeting in session.exec(select(models.Meeting).order_by(col(models.Meeting.date), col(models.Meeting.id))):
+    query = select(models.Meeting).order_by(col(models.Meeting.date), col(models.Meeting.id))
+    if committee_id is not None:
+        query = query.where(models.Meeting.committee_id == committee_id)
+    for meeting in session.exec(query):
         items = session.exec(
             select(models.AgendaItem)
-            .where(models.AgendaItem.meeting_id == meeting.id)
+            .where(models.AgendaItem.meeting_id == meeting.id, col(models.AgendaItem.removed).is_(False))
             .order_by(col(models.AgendaItem.id))
         ).all()
         programme.append(
             ProgrammeMeeting(
+                committee=meeting.committee_id,
                 meeting_id=meeting.id,
                 date=meeting.date.isoformat(),
                 cancelled=meeting.cancelled,
@@ -67,16 +73,20 @@ def work_programme(session: Session) -> list[ProgrammeMeeting]:
     return programme
 
 
-def unplaced_items(session: Session) -> list[UnplacedItem]:
+def unplaced_items(session: Session, committee_id: str | None = None) -> list[UnplacedItem]:
     """Items the planner could not yet put on a meeting (their reason says why)."""
-    rows = session.exec(
+    query = (
         select(models.AgendaItem)
-        .where(col(models.AgendaItem.meeting_id).is_(None))
-        .order_by(col(models.AgendaItem.cycle_due_date), col(models.AgendaItem.commitment_key))
-    ).all()
+        .where(col(models.AgendaItem.meeting_id).is_(None), col(models.AgendaItem.removed).is_(False))
+        .order_by(col(models.AgendaItem.cycle_due_date), col(models.AgendaItem.commitment_id))
+    )
+    if committee_id is not None:
+        query = query.where(models.AgendaItem.committee_id == committee_id)
+    rows = session.exec(query).all()
     return [
         UnplacedItem(
-            commitment=item.commitment_key,
+            committee=item.committee_id,
+            commitment=_key(item),
             title=item.title,
             due_date=item.cycle_due_date.isoformat() if item.cycle_due_date else None,
             reason=item.reason,
@@ -91,7 +101,7 @@ def _item(session: Session, item: models.AgendaItem, organisations: dict[str, st
     ).all()
     return ProgrammeItem(
         title=item.title,
-        commitment=item.commitment_key,
+        commitment=_key(item),
         source=item.source,
         reason=item.reason,
         pinned=item.pinned,
@@ -105,3 +115,8 @@ def _item(session: Session, item: models.AgendaItem, organisations: dict[str, st
             for r in requests
         ],
     )
+
+
+def _key(item: models.AgendaItem) -> str | None:
+    """The commitment's key as the committee file names it ("R15"), from its scoped ID ("lih-R15")."""
+    return item.commitment_id.split("-", 1)[1] if item.commitment_id else None

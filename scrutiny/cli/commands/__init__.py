@@ -2,6 +2,7 @@
 
 from scrutiny.cli.commands import (
     calendar,
+    committees,
     init,
     letters,
     meetings,
@@ -21,6 +22,7 @@ COMMANDS = [
     meetings,
     timetable,
     calendar,
+    committees,
     plan,
     programme,
     letters,

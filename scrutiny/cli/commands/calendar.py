@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scrutiny.cli.commands._common import Subparsers
+from scrutiny.cli.commands._common import Subparsers, add_committee, one_committee
 from scrutiny.services.calendar_export import export_calendar
-from scrutiny.workspace import open_workspace
+from scrutiny.services.home import open_workspace
 
 
 def register(commands: Subparsers) -> None:
@@ -22,13 +22,15 @@ def register(commands: Subparsers) -> None:
         action="store_true",
         help="also add the request-by, response-due and publication dates as all-day events with reminders",
     )
+    add_committee(exporting)
     exporting.set_defaults(handler=run_export)
 
 
 def run_export(args: argparse.Namespace) -> str:
     workspace = open_workspace()
+    committee = one_committee(args, workspace)
     with workspace.session() as session:
-        result = export_calendar(session, workspace, args.file, deadlines=args.deadlines)
+        result = export_calendar(session, committee, args.file, deadlines=args.deadlines)
     cancelled = f" ({result.cancelled} cancelled)" if result.cancelled else ""
     deadlines = f" and {result.deadline_events} deadline events" if args.deadlines else ""
     return (

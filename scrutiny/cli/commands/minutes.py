@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from scrutiny.cli.commands._common import Subparsers
+from scrutiny.services.home import open_workspace
 from scrutiny.services.minutes import record_minutes
-from scrutiny.workspace import open_workspace
 
 
 def register(commands: Subparsers) -> None:
@@ -22,9 +22,7 @@ def register(commands: Subparsers) -> None:
 def run_record(args: argparse.Namespace) -> str:
     workspace = open_workspace()
     with workspace.session() as session:
-        recorded = record_minutes(
-            session, meeting_id=args.meeting_id, source=args.file, minutes_dir=workspace.settings.minutes_dir
-        )
+        recorded = record_minutes(session, workspace, meeting_id=args.meeting_id, source=args.file)
     if recorded.unchanged:
         return f"{recorded.meeting_id}: these minutes were already recorded ({recorded.path}); nothing changed."
     verb = "replaced (the earlier file is kept)" if recorded.replaced else "recorded"

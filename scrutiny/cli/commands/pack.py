@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 
 from scrutiny.cli.commands._common import Subparsers, add_as_of, as_of
+from scrutiny.services.home import open_workspace
 from scrutiny.services.meetings import get_meeting
-from scrutiny.workspace import open_workspace
 
 
 def register(commands: Subparsers) -> None:
     parser = commands.add_parser("pack", help="assemble a meeting's agenda pack (flow assemble-agenda-pack)")
     parser.add_argument("meeting_id", metavar="MEETING_ID")
     add_as_of(parser)
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, flow_command=True)
 
 
 def run(args: argparse.Namespace) -> str:

@@ -5,17 +5,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from scrutiny.cli.commands._common import Subparsers, add_json
+from scrutiny.cli.commands._common import Subparsers, add_committee, add_json, listed_committee
 from scrutiny.cli.output import as_json
+from scrutiny.dates import weekday_abbreviated_date
+from scrutiny.services.home import open_workspace
 from scrutiny.services.programme import ProgrammeMeeting, UnplacedItem, unplaced_items, work_programme
-from scrutiny.workdays import short_date
-from scrutiny.workspace import open_workspace
 
 
 def register(commands: Subparsers) -> None:
     parser = commands.add_parser(
         "programme", help="the work programme: meetings, their items, where each comes from and its requests"
     )
+    add_committee(parser, listing=True)
     add_json(parser)
     parser.set_defaults(handler=run)
 
@@ -23,8 +24,9 @@ def register(commands: Subparsers) -> None:
 def run(args: argparse.Namespace) -> str:
     workspace = open_workspace()
     with workspace.session() as session:
-        programme = work_programme(session)
-        waiting = unplaced_items(session)
+        committee_id = listed_committee(args, workspace)
+        programme = work_programme(session, committee_id)
+        waiting = unplaced_items(session, committee_id)
     if args.json:
         return as_json([meeting.as_dict() for meeting in programme])
     return _text(programme, waiting)
@@ -36,9 +38,7 @@ def _text(programme: list[ProgrammeMeeting], waiting: list[UnplacedItem]) -> str
     lines: list[str] = []
     for meeting in programme:
         day = dt.date.fromisoformat(meeting.date)
-        heading = short_date(day)
-        if meeting.meeting_id != meeting.date:
-            heading += f" (meeting {meeting.meeting_id})"
+        heading = f"{weekday_abbreviated_date(day)} (meeting {meeting.meeting_id})"
         lines.append(heading + ("  CANCELLED" if meeting.cancelled else ""))
         if not meeting.items:
             lines.append("  (no items)")

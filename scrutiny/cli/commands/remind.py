@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import argparse
 
-from scrutiny.cli.commands._common import Subparsers, add_as_of, as_of
+from scrutiny.cli.commands._common import Subparsers, add_as_of, add_committee, as_of, one_committee
 from scrutiny.cli.output import table
-from scrutiny.services.correspondence import describe_documents
-from scrutiny.workspace import open_workspace
+from scrutiny.services.documents import describe_documents
+from scrutiny.services.home import open_workspace
 
 
 def register(commands: Subparsers) -> None:
     parser = commands.add_parser(
-        "remind", help="send the reminders, overdue notices and escalations due today (flow chase-responses)"
+        "remind",
+        help="send the reminders, overdue notices and escalations due today, one per letter (flow chase-responses)",
     )
     add_as_of(parser)
-    parser.set_defaults(handler=run)
+    add_committee(parser)
+    parser.set_defaults(handler=run, flow_command=True)
 
 
 def run(args: argparse.Namespace) -> str:
@@ -23,9 +25,10 @@ def run(args: argparse.Namespace) -> str:
 
     day = as_of(args)
     workspace = open_workspace()
-    written = chase_responses_flow(as_of=day)
+    committee = one_committee(args, workspace)
+    written = chase_responses_flow(as_of=day, committee_id=committee.id)
     with workspace.session() as session:
-        rows = describe_documents(session, written)
+        rows = describe_documents(session, workspace, written)
     if not rows:
         return f"No chasers due as of {day.isoformat()}."
-    return f"{len(rows)} chaser(s) written:\n" + table(rows, ["request_id", "kind", "path", "delivery"])
+    return f"{len(rows)} chaser(s) written:\n" + table(rows, ["letter_id", "kind", "path", "pdf", "email"])

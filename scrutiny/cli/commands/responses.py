@@ -1,14 +1,21 @@
-"""scrutiny responses due | record REQUEST_ID FILE | withdraw REQUEST_ID"""
+"""scrutiny responses due | record REQUEST_ID FILE | withdraw REQUEST_ID | history REQUEST_ID"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from scrutiny.cli.commands._common import Subparsers, add_as_of, add_json, as_of
+from scrutiny.cli.commands._common import Subparsers, add_as_of, add_committee, add_json, as_of, listed_committee
 from scrutiny.cli.output import as_json, table
-from scrutiny.services.responses import get_request, responses_due, validate_response_document, withdraw_request
-from scrutiny.workspace import open_workspace, parse_date, today_in_london
+from scrutiny.services.home import open_workspace
+from scrutiny.services.requests import get_request
+from scrutiny.services.responses import check_received_date, request_history, responses_due, withdraw_request
+from scrutiny.workspace import parse_date
+
+DUE_COLUMNS = [
+    "committee", "request_id", "meeting_id", "organisation", "due_date", "working_days_left", "status",
+    "received_on", "action_needed",
+]  # fmt: skip
 
 
 def register(commands: Subparsers) -> None:
@@ -16,46 +23,71 @@ def register(commands: Subparsers) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     due = actions.add_parser("due", help="the responses due before each coming meeting, with their status")
     add_as_of(due)
+    add_committee(due, listing=True)
     add_json(due)
     due.add_argument("--meeting", metavar="ID", help="one meeting only (past meetings included)")
     due.set_defaults(handler=run_due)
-    record = actions.add_parser("record", help="record a written response (.docx) against a request")
+    record = actions.add_parser("record", help="record a written response (DOCX or PDF) against a request")
     record.add_argument("request_id", metavar="REQUEST_ID")
     record.add_argument("file", type=Path, metavar="FILE")
     record.add_argument("--received", metavar="DATE", help="the day it arrived (default today)")
-    record.set_defaults(handler=run_record)
+    add_as_of(record)
+    record.set_defaults(handler=run_record, flow_command=True)
     withdraw = actions.add_parser("withdraw", help="stop a request: it gets no more chasers")
     withdraw.add_argument("request_id", metavar="REQUEST_ID")
+    add_as_of(withdraw)
     withdraw.set_defaults(handler=run_withdraw)
+    history = actions.add_parser("history", help="every status change of a request, with when and why")
+    history.add_argument("request_id", metavar="REQUEST_ID")
+    add_json(history)
+    history.set_defaults(handler=run_history)
 
 
 def run_due(args: argparse.Namespace) -> str:
     workspace = open_workspace()
     with workspace.session() as session:
-        rows = [row.as_dict() for row in responses_due(session, as_of(args), args.meeting)]
+        rows = [
+            row.as_dict()
+            for row in responses_due(
+                session, workspace, as_of(args), committee_id=listed_committee(args, workspace), meeting_id=args.meeting
+            )
+        ]
     if args.json:
         return as_json(rows)
-    for row in rows:  # an officer must write again when the due date moved after the letter went out
-        row["rewrite"] = "due date changed: reissue" if row["due_date_changed"] else ""
-    return table(rows, ["request_id", "meeting_id", "organisation", "due_date", "status", "received_on", "rewrite"])
+    return table(rows, DUE_COLUMNS)
 
 
 def run_record(args: argparse.Namespace) -> str:
     from flows.responses import record_response_flow
 
-    received = parse_date(args.received, what="--received") if args.received else today_in_london()
+    today = as_of(args)
+    received = parse_date(args.received, what="--received") if args.received else today
     workspace = open_workspace()
-    with workspace.session() as session:  # refuse a bad ID or file before the flow starts
-        get_request(session, args.request_id)
-    validate_response_document(args.file)
-    recorded = record_response_flow(request_id=args.request_id, file=str(args.file.resolve()), received_on=received)
+    with workspace.session() as session:  # refuse a bad ID, date or file before the flow starts
+        check_received_date(session, get_request(session, args.request_id), received, today)
+    from scrutiny.services.intake_bridge import accept_response_file
+
+    accept_response_file(args.file, Path.cwd())
+    recorded = record_response_flow(
+        request_id=args.request_id, file=str(args.file.resolve()), received_on=received, as_of=today
+    )
+    path = workspace.resolve(recorded.path)
     if recorded.already_recorded:
-        return f"{args.request_id}: this file was already recorded ({recorded.path}); nothing changed."
-    return f"{args.request_id}: response recorded as {recorded.status} ({recorded.path})."
+        return f"{args.request_id}: this file was already recorded ({path}); nothing changed."
+    return f"{args.request_id}: response recorded as {recorded.status} ({path})."
 
 
 def run_withdraw(args: argparse.Namespace) -> str:
     workspace = open_workspace()
     with workspace.session() as session:
-        request = withdraw_request(session, args.request_id)
+        request = withdraw_request(session, args.request_id, as_of(args))
     return f"{request.id}: withdrawn; no more reminders or overdue notices will be sent for it."
+
+
+def run_history(args: argparse.Namespace) -> str:
+    workspace = open_workspace()
+    with workspace.session() as session:
+        rows = [row.as_dict() for row in request_history(session, args.request_id)]
+    if args.json:
+        return as_json(rows)
+    return table(rows, ["as_of", "old_status", "new_status", "cause", "detail"])

@@ -1,20 +1,23 @@
-"""scrutiny run [--as-of DATE]: the whole cycle as one flow."""
+"""scrutiny run [--as-of DATE]: the whole cycle as one flow, for every committee."""
 
 from __future__ import annotations
 
 import argparse
 
-from scrutiny.cli.commands._common import Subparsers, add_as_of, as_of
+from scrutiny.cli.commands._common import Subparsers, add_as_of, add_committee, as_of, listed_committee
 from scrutiny.cli.output import table
-from scrutiny.services.correspondence import describe_documents
+from scrutiny.services.documents import describe_documents
+from scrutiny.services.home import open_workspace
 from scrutiny.services.responses import responses_due
-from scrutiny.workspace import open_workspace
 
 
 def register(commands: Subparsers) -> None:
-    parser = commands.add_parser("run", help="the whole cycle: plan, letters, chasers, packs due (flow scrutiny-cycle)")
+    parser = commands.add_parser(
+        "run", help="the whole cycle for every committee: plan, letters, chasers, packs due (flow scrutiny-cycle)"
+    )
     add_as_of(parser)
-    parser.set_defaults(handler=run)
+    add_committee(parser, listing=True)
+    parser.set_defaults(handler=run, flow_command=True)
 
 
 def run(args: argparse.Namespace) -> str:
@@ -22,21 +25,27 @@ def run(args: argparse.Namespace) -> str:
 
     day = as_of(args)
     workspace = open_workspace()
-    result = scrutiny_cycle_flow(as_of=day)
+    committee_id = listed_committee(args, workspace)
+    result = scrutiny_cycle_flow(as_of=day, committee_id=committee_id)
     with workspace.session() as session:
-        letters = describe_documents(session, result.letters)
-        chasers = describe_documents(session, result.chasers)
-        due = [row.as_dict() for row in responses_due(session, day)]
-    out = [f"Cycle as of {day.isoformat()} ({workspace.config.committee.name})", "", "Annual update items:"]
-    out.append(table([p.as_dict() for p in result.placements], ["commitment", "meeting_id", "reason"]))
+        letters = describe_documents(session, workspace, result.letters)
+        chasers = describe_documents(session, workspace, result.chasers)
+        due = [row.as_dict() for row in responses_due(session, workspace, day, committee_id=committee_id)]
+    names = ", ".join(c.name for c in workspace.selected(committee_id))
+    out = [f"Cycle as of {day.isoformat()} ({names})", "", "Annual update items:"]
+    out.append(table([p.as_dict() for p in result.placements], ["committee", "commitment", "meeting_id", "reason"]))
     out += ["", f"Letters written: {len(letters)} (under {workspace.settings.letters_dir})"]
-    out += [f"  {row['path']}" for row in letters]
-    out += [f"Chasers written: {len(chasers)}"] + [f"  {row['path']}" for row in chasers]
-    out += [f"Agenda packs: {len(result.packs)}"] + [f"  {pack.docx}" for pack in result.packs]
-    if result.draft is not None:
-        out += [
-            f"Draft pack for the next meeting ({result.draft.meeting_id}, published {result.draft.publication_date}):",
-            f"  {result.draft.docx}",
-        ]
-    out += ["", "Responses due:", table(due, ["request_id", "meeting_id", "organisation", "due_date", "status"])]
+    out += [f"  {path}" for row in letters for path in (row["path"], row["pdf"]) if path]
+    out += [f"Chasers written: {len(chasers)}"] + [f"  {p}" for row in chasers for p in (row["path"], row["pdf"]) if p]
+    made = [pack for pack in result.packs if pack.created]
+    out += [f"Agenda packs written: {len(made)}"]
+    out += [f"  {path}" for pack in made for path in (pack.docx, pack.pdf) if path]
+    for draft in result.drafts:
+        out += [f"Draft pack for the next meeting ({draft.meeting_id}, published {draft.publication_date}):"]
+        out += [f"  {path}" for path in (draft.docx, draft.pdf) if path]
+    out += [
+        "",
+        "Responses due:",
+        table(due, ["committee", "request_id", "meeting_id", "organisation", "due_date", "status", "action_needed"]),
+    ]
     return "\n".join(out)

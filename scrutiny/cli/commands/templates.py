@@ -8,8 +8,8 @@ from pathlib import Path
 
 from scrutiny.cli.commands._common import Subparsers
 from scrutiny.errors import ScrutinyError
+from scrutiny.letters.kinds import LETTER_TEMPLATES
 from scrutiny.letters.template_check import TEMPLATE_KINDS, TemplateCheckReport, check_template
-from scrutiny.services.correspondence import LETTER_KINDS_WITH_TEMPLATES
 from scrutiny.settings import get_settings
 
 # What `templates check` looks at with no FILE: the four letters, then the two pack sheets.
@@ -45,7 +45,7 @@ def run_check(args: argparse.Namespace) -> str:
         raise ScrutinyError("--kind needs a FILE: the templates folder's files are checked by their names")
     if args.file is None:
         folder = get_settings().effective_templates_dir
-        files = [folder / name for name in (*LETTER_KINDS_WITH_TEMPLATES.values(), *PACK_TEMPLATES)]
+        files = [folder / name for name in (*LETTER_TEMPLATES, *PACK_TEMPLATES)]
     else:
         files = [args.file]
     preview_dir = args.preview_dir or Path(tempfile.mkdtemp(prefix="scrutiny-template-preview-"))

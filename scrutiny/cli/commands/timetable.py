@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import argparse
 
-from scrutiny.cli.commands._common import Subparsers, add_json
+from scrutiny.cli.commands._common import Subparsers, add_committee, add_json, listed_committee
 from scrutiny.cli.output import as_json, table
+from scrutiny.services.home import open_workspace
 from scrutiny.services.meetings import get_meeting, timetable_rows
 from scrutiny.timetable import explain_timetable
-from scrutiny.workspace import open_workspace
 
 
 def register(commands: Subparsers) -> None:
     parser = commands.add_parser("timetable", help="request, response-due, chaser and publication dates per meeting")
     parser.add_argument("--meeting", metavar="ID", help="one meeting only")
     parser.add_argument("--explain", action="store_true", help="say how each date was derived")
+    add_committee(parser, listing=True)
     add_json(parser)
     parser.set_defaults(handler=run)
 
@@ -22,16 +23,15 @@ def register(commands: Subparsers) -> None:
 def run(args: argparse.Namespace) -> str:
     workspace = open_workspace()
     with workspace.session() as session:
-        rows = timetable_rows(session, workspace, args.meeting)
+        rows = timetable_rows(session, workspace, args.meeting, listed_committee(args, workspace))
         if args.explain:
-            explanations = {
-                row["meeting_id"]: explain_timetable(
-                    get_meeting(session, row["meeting_id"]).date,
-                    workspace.config.committee.timetable,
-                    workspace.calendar,
+            explanations = {}
+            for row in rows:
+                committee = workspace.committee(str(row["committee"]))
+                meeting = get_meeting(session, str(row["meeting_id"]))
+                explanations[row["meeting_id"]] = explain_timetable(
+                    meeting.date, committee.config.committee.timetable, committee.calendar
                 )
-                for row in rows
-            }
     if args.json:
         if args.explain:
             for row in rows:
@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> str:
     return table(
         rows,
         [
+            "committee",
             "meeting_id",
             "date",
             "letter_window_opens",
