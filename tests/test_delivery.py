@@ -105,7 +105,11 @@ def test_message_id_is_deterministic_per_seed(letter: Path) -> None:
     first = _message([letter])
     again = _message([letter], sent_at=datetime(2025, 10, 11, tzinfo=UTC))
     other = _message([letter], message_id_seed="request-15-v2")
-    assert first["Message-ID"] == again["Message-ID"] == message_id_for("request-15-v1", "living-in-hackney.scrutiny.example")
+    assert (
+        first["Message-ID"]
+        == again["Message-ID"]
+        == message_id_for("request-15-v1", "living-in-hackney.scrutiny.example")
+    )
     assert other["Message-ID"] != first["Message-ID"]
     assert first["Message-ID"].startswith("<request-15-v1-")
     assert first["Message-ID"].endswith("@living-in-hackney.scrutiny.example>")

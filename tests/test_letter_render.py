@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from scrutiny.errors import ScrutinyError
 from scrutiny.letters.context import LETTER_KINDS, TEMPLATE_VARIABLES, LetterContext, LetterKind, context_from_data
 from scrutiny.letters.kinds import KINDS
-from scrutiny.letters.samples import sample_context
 from scrutiny.letters.render import (
     find_leftover_tags,
     letter_path,
@@ -25,6 +24,7 @@ from scrutiny.letters.render import (
     render_letter,
     safe_slug,
 )
+from scrutiny.letters.samples import sample_context
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 TEMPLATE_FOR: dict[LetterKind, str] = {kind: KINDS[kind].template for kind in LETTER_KINDS}

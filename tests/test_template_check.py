@@ -40,7 +40,7 @@ def test_shipped_templates_pass_and_preview(tmp_path: Path, name: str) -> None:
     assert report.preview_path == tmp_path / f"{Path(name).stem}-preview.docx"
     preview = docx.Document(report.preview_path)
     assert "Dear Chief Superintendent Conway" in [p.text for p in preview.paragraphs]
-    assert {"salutation", "requests", "addressee.name", "meeting.date_text"} <= set(report.variables)
+    assert {"salutation", "sections", "addressee.name", "meeting.date_text"} <= set(report.variables)
     assert set(report.variables) <= set(TEMPLATE_VARIABLES)
 
 
