@@ -212,6 +212,7 @@ def test_without_a_reporter_nothing_is_printed(capsys: pytest.CaptureFixture[str
         bar.advance("one")
     assert bar.completed == 1 and working.finished is not None
     assert capsys.readouterr() == ("", "")
+    assert progress.current().timings == []  # a long-lived worker never accumulates them
 
 
 def test_threads_report_whole_lines() -> None:

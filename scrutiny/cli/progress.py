@@ -95,9 +95,10 @@ class Bar:
 class Reporter:
     """The quiet reporter; subclasses draw. All bookkeeping happens under one lock."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_timings: bool = True) -> None:
         self._lock = threading.RLock()
         self._open_bare: Step | None = None
+        self._keep_timings = keep_timings
         self.timings: list[tuple[str, float]] = []  # (label, seconds) of every finished step
 
     # -- the API flows call (through the module functions) -----------------------------
@@ -139,7 +140,8 @@ class Reporter:
     def _record(self, finished: Step) -> None:
         if finished.finished is None:
             finished.finished = time.monotonic()
-            self.timings.append((finished.label, finished.elapsed))
+            if self._keep_timings:
+                self.timings.append((finished.label, finished.elapsed))
 
     def _step_managed(self, managed: Step) -> None:
         with self._lock:
@@ -276,7 +278,7 @@ class TerminalReporter(Reporter):
 
 # -- the installed reporter ---------------------------------------------------------------
 
-_QUIET = Reporter()
+_QUIET = Reporter(keep_timings=False)  # shared by everything run without reporting(): keeps nothing
 _CURRENT: contextvars.ContextVar[Reporter | None] = contextvars.ContextVar("scrutiny_progress", default=None)
 # Threads started without a copy of the context (a bare threading.Thread) see the innermost
 # reporter installed in the process; Prefect's task runner copies the context itself.
