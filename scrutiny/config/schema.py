@@ -8,6 +8,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from scrutiny.config.pattern import MeetingPattern
 from scrutiny.timetable import TimetableRules
 
 
@@ -164,6 +165,7 @@ class CommitteeConfig(_Strict):
     reviews: list[Review] = []
     commitments: list[Commitment] = []
     meetings: list[MeetingEntry] = []
+    meeting_pattern: MeetingPattern | None = None  # provisional meetings where none are listed
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Self:
