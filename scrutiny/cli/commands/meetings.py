@@ -18,7 +18,7 @@ def register(commands: Subparsers) -> None:
     add_json(listing)
     listing.set_defaults(handler=run_list)
     importing = actions.add_parser("import", help="add, move or cancel meetings from an .ics file (upsert by UID)")
-    importing.add_argument("file", type=Path, metavar="FILE.ics")
+    importing.add_argument("file", type=Path, metavar="FILE.ics", help="an iCalendar export of the council's calendar")
     importing.set_defaults(handler=run_import)
 
 

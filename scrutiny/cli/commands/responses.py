@@ -20,12 +20,14 @@ def register(commands: Subparsers) -> None:
     due.add_argument("--meeting", metavar="ID", help="one meeting only (past meetings included)")
     due.set_defaults(handler=run_due)
     record = actions.add_parser("record", help="record a written response (.docx) against a request")
-    record.add_argument("request_id", metavar="REQUEST_ID")
-    record.add_argument("file", type=Path, metavar="FILE")
+    record.add_argument(
+        "request_id", metavar="REQUEST_ID", help="the request it answers (see 'scrutiny responses due')"
+    )
+    record.add_argument("file", type=Path, metavar="FILE", help="the written response, a Word document (.docx)")
     record.add_argument("--received", metavar="DATE", help="the day it arrived (default today)")
     record.set_defaults(handler=run_record)
     withdraw = actions.add_parser("withdraw", help="stop a request: it gets no more chasers")
-    withdraw.add_argument("request_id", metavar="REQUEST_ID")
+    withdraw.add_argument("request_id", metavar="REQUEST_ID", help="the request to stop")
     withdraw.set_defaults(handler=run_withdraw)
 
 
