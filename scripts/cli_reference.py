@@ -61,7 +61,7 @@ def command_parsers(
                 yield from command_parsers(sub, f"{prefix} {name}")
 
 
-def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction | None:  # type: ignore[type-arg]
+def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction[argparse.ArgumentParser] | None:
     return next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
 
 
@@ -122,7 +122,7 @@ def commands_reference() -> str:
         if not help_text:
             raise UndocumentedError(f"`{command}` has no help= text")
         depth = command.count(" ")
-        lines += [f"{'#' * (depth + 1)} `{command}`", "", help_text[0].upper() + help_text[1:] + ".", ""]
+        lines += [f"{'#' * (depth + 2)} `{command}`", "", help_text[0].upper() + help_text[1:] + ".", ""]
         lines += ["```", _synopsis(command, parser), "```", ""]
         arguments = _documented_arguments(parser)
         if arguments:
