@@ -192,8 +192,9 @@ def regenerate(text: str, page: str, seen: set[str]) -> str:
         if name not in GENERATORS:
             raise UndocumentedError(f"{page}: unknown generated block {name!r} (known: {', '.join(GENERATORS)})")
         seen.add(name)
-        body = GENERATORS[name]().rstrip("\n") + "\n"
-        return START_MARKER.format(name=name) + "\n" + body + match["end"]
+        # Blank lines around the body keep Markdown from running a table into the markers.
+        body = GENERATORS[name]().strip("\n")
+        return START_MARKER.format(name=name) + "\n\n" + body + "\n\n" + match["end"]
 
     return BLOCK.sub(replace, text)
 
