@@ -157,7 +157,7 @@ def test_every_problem_is_one_line(tmp_path: Path) -> None:
 
 
 def test_user_documentation_lists_every_template_variable() -> None:
-    docs = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert template_variables_markdown() in docs, "regenerate the template variable table in README.md"
+    docs = (ROOT / "docs" / "letters.md").read_text(encoding="utf-8")
+    assert template_variables_markdown() in docs, "run scripts/cli_reference.py to regenerate docs/letters.md"
     for name in TEMPLATE_VARIABLES:
         assert f"`{name}`" in docs

@@ -523,6 +523,6 @@ def test_explanations_match_the_dates(meeting: date, rules: TimetableRules) -> N
 
 
 def test_every_setting_is_documented_with_its_default() -> None:
-    doc = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "timetable.md").read_text()
     for name, field in TimetableRules.model_fields.items():
         assert f"| `{name}` | {field.default} |" in doc, f"{name} is not documented"

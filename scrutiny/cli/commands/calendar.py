@@ -16,7 +16,7 @@ def register(commands: Subparsers) -> None:
     exporting = actions.add_parser(
         "export", help="write the meetings to an .ics file with stable UIDs, for import or subscription"
     )
-    exporting.add_argument("file", type=Path, metavar="FILE.ics")
+    exporting.add_argument("file", type=Path, metavar="FILE.ics", help="the .ics file to write (its folder must exist)")
     exporting.add_argument(
         "--deadlines",
         action="store_true",

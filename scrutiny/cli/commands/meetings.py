@@ -21,7 +21,7 @@ def register(commands: Subparsers) -> None:
     importing = actions.add_parser(
         "import", help="add, move or cancel meetings from an .ics file (upsert by UID; each committee takes its own)"
     )
-    importing.add_argument("file", type=Path, metavar="FILE.ics")
+    importing.add_argument("file", type=Path, metavar="FILE.ics", help="an iCalendar export of the council's calendar")
     add_committee(importing, listing=True)
     add_as_of(importing)
     importing.set_defaults(handler=run_import)

@@ -14,8 +14,8 @@ def register(commands: Subparsers) -> None:
     parser = commands.add_parser("minutes", help="the minutes of a meeting, for the next meeting's pack")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     record = actions.add_parser("record", help="record a meeting's minutes (.docx) for the next meeting's pack")
-    record.add_argument("meeting_id", metavar="MEETING_ID")
-    record.add_argument("file", type=Path, metavar="FILE")
+    record.add_argument("meeting_id", metavar="MEETING_ID", help="the meeting the minutes are of")
+    record.add_argument("file", type=Path, metavar="FILE", help="the minutes, a Word document (.docx)")
     record.set_defaults(handler=run_record)
 
 

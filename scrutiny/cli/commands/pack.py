@@ -11,7 +11,7 @@ from scrutiny.services.meetings import get_meeting
 
 def register(commands: Subparsers) -> None:
     parser = commands.add_parser("pack", help="assemble a meeting's agenda pack (flow assemble-agenda-pack)")
-    parser.add_argument("meeting_id", metavar="MEETING_ID")
+    parser.add_argument("meeting_id", metavar="MEETING_ID", help="the meeting (see 'scrutiny meetings list')")
     add_as_of(parser)
     parser.set_defaults(handler=run, flow_command=True)
 

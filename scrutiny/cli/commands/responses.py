@@ -28,17 +28,21 @@ def register(commands: Subparsers) -> None:
     due.add_argument("--meeting", metavar="ID", help="one meeting only (past meetings included)")
     due.set_defaults(handler=run_due)
     record = actions.add_parser("record", help="record a written response (DOCX or PDF) against a request")
-    record.add_argument("request_id", metavar="REQUEST_ID")
-    record.add_argument("file", type=Path, metavar="FILE")
+    record.add_argument(
+        "request_id", metavar="REQUEST_ID", help="the request it answers (see 'scrutiny responses due')"
+    )
+    record.add_argument(
+        "file", type=Path, metavar="FILE", help="the written response: DOCX or PDF (.doc, .odt, .rtf converted)"
+    )
     record.add_argument("--received", metavar="DATE", help="the day it arrived (default today)")
     add_as_of(record)
     record.set_defaults(handler=run_record, flow_command=True)
     withdraw = actions.add_parser("withdraw", help="stop a request: it gets no more chasers")
-    withdraw.add_argument("request_id", metavar="REQUEST_ID")
+    withdraw.add_argument("request_id", metavar="REQUEST_ID", help="the request to stop")
     add_as_of(withdraw)
     withdraw.set_defaults(handler=run_withdraw)
     history = actions.add_parser("history", help="every status change of a request, with when and why")
-    history.add_argument("request_id", metavar="REQUEST_ID")
+    history.add_argument("request_id", metavar="REQUEST_ID", help="the request (see 'scrutiny responses due')")
     add_json(history)
     history.set_defaults(handler=run_history)
 
