@@ -22,6 +22,7 @@ from scrutiny.letters.kinds import facts_for
 from scrutiny.letters.render import letter_path, render_letter
 from scrutiny.services.letter_context import LetterParts, build_letter_context, gather_letter
 from scrutiny.services.outbox import queue_recipients
+from scrutiny.services.provisional import is_superseded
 from scrutiny.services.requests import current_contact, set_status
 from scrutiny.workspace import LONDON, CommitteeContext, Workspace
 from state import models
@@ -97,6 +98,9 @@ def _gather_requests(session: Session, committee: CommitteeContext, as_of: dt.da
         due_now = request.status != RequestStatus.PLANNED or request.letter_window_opens <= as_of
         if not due_now and request.meeting_id != meeting_id:
             continue
+        meeting = session.get(models.Meeting, request.meeting_id)
+        if meeting is not None and is_superseded(session, committee, meeting):
+            continue  # a provisional meeting the real calendar has replaced: no letter goes for it
         letter = _open_letter(session, committee, request.meeting_id, request.organisation_id)
         request.letter_id = letter.id
         session.add(request)

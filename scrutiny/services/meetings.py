@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from scrutiny.errors import ScrutinyError
 from scrutiny.ics_import import ImportedMeeting, parse_meetings_ics
+from scrutiny.services.provisional import reconcile_provisional_meetings
 from scrutiny.services.requests import retime_request
 from scrutiny.workspace import LONDON, CommitteeContext, Workspace
 from state import models
@@ -116,6 +117,8 @@ def import_meetings(session: Session, committee: CommitteeContext, path: Path, a
     for event in parsed.meetings:
         _upsert(session, committee, event, result, as_of)
     session.flush()
+    # A real calendar for a month replaces the pattern's provisional meetings in it.
+    reconcile_provisional_meetings(session, committee, as_of)
     return result
 
 

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from scrutiny import planner
 from scrutiny.errors import ScrutinyError
+from scrutiny.services.provisional import reconcile_provisional_meetings
 from scrutiny.services.requests import sync_item_requests
 from scrutiny.workspace import CommitteeContext
 from state import models
@@ -55,6 +56,7 @@ def effective_last_taken(session: Session, commitment: models.Commitment, as_of:
 def plan_annual_updates(session: Session, committee: CommitteeContext, as_of: dt.date) -> list[PlanRow]:
     info = committee.config.committee
     capacity = info.max_substantive_items
+    reconcile_provisional_meetings(session, committee, as_of)
     meetings = list(
         session.exec(
             select(models.Meeting)

@@ -153,10 +153,12 @@ def _sync_meetings(session: Session, committee: CommitteeContext) -> int:
             session.add(row)
         elif row.committee_id != info.id:
             raise ScrutinyError(f"meeting {meeting_id} belongs to committee {row.committee_id}, not {info.id}")
-        elif row.source == "config":
-            # Imported calendars and officer changes win over the file for meetings they touched.
+        elif row.source in ("config", "pattern"):
+            # Imported calendars and officer changes win over the file for meetings they touched;
+            # a listed meeting replaces the pattern's provisional one on its day.
             row.date, row.start_time = entry.date, entry.start or info.default_start
             row.venue, row.title = entry.venue or info.default_venue, entry.title or info.name
+            row.source = "config"
             session.add(row)
     return added
 
