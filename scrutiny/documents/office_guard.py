@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import functools
 import importlib.util
 import json
 import os
@@ -97,7 +98,7 @@ class _Office:
                     stderr=subprocess.STDOUT,
                     env=env,
                     process_group=0,
-                    preexec_fn=lambda pid=os.getpid(): _die_with_guard(pid),
+                    preexec_fn=functools.partial(_die_with_guard, os.getpid()),
                 )
         return self.process
 
@@ -226,7 +227,11 @@ class UnoEngine:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(1)
             if process.returncode is not None:
-                return {"ok": False, "crashed": True, "error": f"LibreOffice stopped ({_describe_exit(process.returncode)})"}
+                return {
+                    "ok": False,
+                    "crashed": True,
+                    "error": f"LibreOffice stopped ({_describe_exit(process.returncode)})",
+                }
             detail = str(getattr(exc, "Message", "") or exc).strip().splitlines()
             return {"ok": False, "error": (detail[0] if detail else type(exc).__name__)}
         return {"ok": True, "path": str(target)}
@@ -335,7 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     except (_Closing, BrokenPipeError):
         guard.stop(0)
     except BaseException:
-        traceback.print_exc()
+        if not guard.closing:  # else the watchdog is removing our files under us: not a fault
+            traceback.print_exc()
         guard.stop(1)
 
 

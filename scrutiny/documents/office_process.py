@@ -73,7 +73,14 @@ class GuardProcess:
         interpreter = python or sys.executable or "python3"
         flags = ["-I"] if engine == "uno" else ["-I", "-S"]  # the uno engine needs site-packages for uno
         command = [interpreter, *flags, str(GUARD_SCRIPT), engine, "--parent", str(os.getpid())]
-        command += ["--soffice", executable, "--temp-dir", tempfile.gettempdir(), "--start-timeout", str(start_timeout_s)]
+        command += [
+            "--soffice",
+            executable,
+            "--temp-dir",
+            tempfile.gettempdir(),
+            "--start-timeout",
+            str(start_timeout_s),
+        ]
         try:
             # Its own session: a Ctrl-C in the terminal reaches us, and we decide; the guard follows us.
             process = subprocess.Popen(
