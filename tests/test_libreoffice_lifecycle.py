@@ -364,3 +364,18 @@ def _pdftotext(pdf: Path) -> str:
     except FileNotFoundError:
         pytest.fail("pdftotext is required: scripts/setup.sh installs poppler-utils")
     return done.stdout
+
+
+def test_without_uno_a_session_converts_one_document_at_a_time(letter: Path, tagged: str, tmp_path: Path) -> None:
+    """The product's own Python has no ``uno``: "auto" falls back to a fresh LibreOffice per document."""
+    temp = Path(os.environ["TMPDIR"])
+    before = _process_table()
+    with libreoffice_session(uno_python=sys.executable) as office:
+        first = convert(letter, "pdf", tmp_path / "a")
+        second = convert(letter, "docx", tmp_path / "b")
+        assert not office.warm
+    assert first.read_bytes().startswith(b"%PDF") and second.read_bytes().startswith(b"PK\x03\x04")
+    with pytest.raises(ScrutinyError, match=r"^LibreOffice \(.*\) did not start: no uno module in "):
+        with OfficeSession(engine="uno", uno_python=sys.executable) as strict:
+            strict.start()
+    assert _wait_until_clean(tagged, temp, before) == ([], [])

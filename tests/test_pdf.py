@@ -103,3 +103,17 @@ def test_input_must_be_a_docx(tmp_path: Path) -> None:
         convert_to_pdf(text, tmp_path, soffice="/bin/false")
     with pytest.raises(ScrutinyError, match="file not found"):
         convert_to_pdf(tmp_path / "missing.docx", tmp_path, soffice="/bin/false")
+
+
+def test_pdf_benchmark_measures_both_converters(need_libreoffice: None) -> None:
+    """benchmarks/pdf.py keeps working (a smoke run: nothing about time is asserted)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_pdf", TEMPLATES.parent / "benchmarks" / "pdf.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    result = bench.measure_pdf_ratio(2)
+    assert result["letters"] == 2 and result["warm"] is True
+    assert result["pdf_ratio"] == pytest.approx(result["product_s_per_letter"] / result["fresh_s_per_letter"])
+    assert result["pdf_ratio"] > 0
