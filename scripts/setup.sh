@@ -7,8 +7,11 @@ cd "$(dirname "$0")/.."
 
 want_apt=()
 command -v soffice >/dev/null 2>&1 || want_apt+=(libreoffice-writer-nogui)
+# LibreOffice's Python bridge: the system python3 drives one warm LibreOffice over UNO.
+/usr/bin/python3 -c "import uno" >/dev/null 2>&1 || want_apt+=(python3-uno)
 if [ "${SCRUTINY_SETUP_TESTS:-0}" = 1 ]; then
   command -v pg_ctlcluster >/dev/null 2>&1 || want_apt+=(postgresql)
+  command -v pdftotext >/dev/null 2>&1 || want_apt+=(poppler-utils)
 fi
 if [ ${#want_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

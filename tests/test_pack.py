@@ -25,7 +25,15 @@ from scrutiny.pack.template_builder import COVER_SHEET, FRONT_SHEET, build_pack_
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = REPO / "templates"
-needs_libreoffice = pytest.mark.skipif(not libreoffice_available(), reason="LibreOffice is not installed")
+needs_libreoffice = pytest.mark.usefixtures("libreoffice_installed")
+
+
+@pytest.fixture
+def libreoffice_installed() -> None:
+    """Never a skip: CI installs LibreOffice (scripts/setup.sh), so its absence is a failure."""
+    if not libreoffice_available():
+        pytest.fail("LibreOffice (soffice) is required: scripts/setup.sh installs libreoffice-writer-nogui")
+
 
 TRUST_TITLE = "Trust and Confidence in Local Policing"
 STOP_SEARCH_TITLE = "Stop and search: annual update"

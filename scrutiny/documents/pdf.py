@@ -1,14 +1,24 @@
-"""Convert a DOCX the product wrote to a tagged, bookmarked PDF with LibreOffice."""
+"""Convert a DOCX the product wrote to a tagged, bookmarked PDF with LibreOffice.
+
+Inside ``libreoffice_session()`` the conversion goes to one warm LibreOffice; otherwise each
+call starts a fresh one (see scrutiny/documents/libreoffice.py).
+"""
 
 from __future__ import annotations
 
 import zipfile
 from pathlib import Path
 
-from scrutiny.documents.libreoffice import PDF_FILTER, convert, find_soffice, libreoffice_available
+from scrutiny.documents.libreoffice import (
+    PDF_FILTER,
+    convert,
+    find_soffice,
+    libreoffice_available,
+    libreoffice_session,
+)
 from scrutiny.errors import ScrutinyError
 
-__all__ = ["PDF_FILTER", "convert_to_pdf", "find_soffice", "libreoffice_available"]
+__all__ = ["PDF_FILTER", "convert_to_pdf", "find_soffice", "libreoffice_available", "libreoffice_session"]
 
 
 def convert_to_pdf(docx: Path, out_dir: Path, timeout_s: float = 120, *, soffice: str | None = None) -> Path | None:
