@@ -13,6 +13,7 @@ from flows.deliver import deliver_pending, delivery_failure
 from flows.letters import issue_request_letters_flow
 from flows.pack import assemble_pack_task, draft_pack_task
 from flows.plan import plan_annual_updates_flow
+from scrutiny.documents.libreoffice import libreoffice_session
 from scrutiny.services.home import open_workspace
 from scrutiny.services.packs import PackResult, next_meeting_before_publication, packs_due
 from scrutiny.services.planning import PlanRow
@@ -38,6 +39,11 @@ def scrutiny_cycle_flow(as_of: dt.date | None = None, committee_id: str | None =
         committee_id: One committee's ID; default every committee in the home.
     """
     day = as_of or today_in_london()
+    with libreoffice_session():  # one warm LibreOffice for the letters', chasers' and packs' PDFs
+        return _cycle(day, committee_id)
+
+
+def _cycle(day: dt.date, committee_id: str | None) -> CycleResult:
     placements = plan_annual_updates_flow(as_of=day, committee_id=committee_id)
     # Letters and chasers are written first and e-mailed together, so an SMTP outage
     # does not stop the packs: the failure is reported once everything else is done.

@@ -7,6 +7,7 @@ import datetime as dt
 from prefect import flow, task
 
 from flows.deliver import deliver_pending, delivery_failure, ensure_pdf
+from scrutiny.documents.libreoffice import libreoffice_session
 from scrutiny.services import letters
 from scrutiny.services.home import open_workspace
 from scrutiny.workspace import retry_on_conflict, today_in_london
@@ -54,7 +55,8 @@ def issue_request_letters_flow(
             letter_ids += retry_on_conflict(
                 workspace, lambda session, c=committee: letters.letters_ready(session, c, day, meeting_id)
             )
-    written = [write_letter_task(letter_id, day, reissue) for letter_id in letter_ids]
+    with libreoffice_session():  # one warm LibreOffice for every PDF of this run
+        written = [write_letter_task(letter_id, day, reissue) for letter_id in letter_ids]
     issued = [d for d in written if d is not None]
     print(f"{len(issued)} letter(s) written as of {day.isoformat()}")
     failures = deliver_pending(workspace) if deliver else []
