@@ -82,7 +82,7 @@ class ImapAccount:
             client.logout()
 
     def messages(self, folder: str = "INBOX") -> list[tuple[frozenset[str], bytes]]:
-        """Every message in ``folder``: its flags and its bytes, read without marking anything seen."""
+        """Every message in ``folder``: its flags (without \\Recent) and its bytes, read without marking anything seen."""
         client = self._connect()
         try:
             status, _ = client.select(_quoted(folder), readonly=True)
@@ -94,7 +94,8 @@ class ImapAccount:
                 _, parts = client.uid("FETCH", uid, "(FLAGS BODY.PEEK[])")
                 header, body = parts[0]  # type: ignore[misc]
                 flags = imaplib.ParseFlags(header)
-                found.append((frozenset(flag.decode() for flag in flags), body))
+                # \Recent only says which session saw it first; it is not the message's state.
+                found.append((frozenset(flag.decode() for flag in flags) - {"\\Recent"}, body))
             return found
         finally:
             client.logout()
