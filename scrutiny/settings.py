@@ -58,9 +58,6 @@ class Settings(BaseSettings):
     intake_convert_timeout_s: float = Field(
         default=120, gt=0, description="Seconds LibreOffice may take to convert a .doc, .odt or .rtf to DOCX."
     )
-    inbox_dir: Path | None = Field(
-        default=None, description="Drop folder for response e-mails (.eml) and documents; default $SCRUTINY_HOME/inbox."
-    )
     imap_host: str | None = Field(default=None, description="IMAP server responses are collected from; unset: none.")
     imap_port: int = Field(default=993, description="IMAP port.")
     imap_user: str | None = Field(default=None, description="IMAP user name.")
@@ -113,10 +110,6 @@ class Settings(BaseSettings):
     @property
     def responses_dir(self) -> Path:
         return self.home / "responses"
-
-    @property
-    def effective_inbox_dir(self) -> Path:
-        return self.inbox_dir if self.inbox_dir else self.home / "inbox"
 
     @property
     def effective_database_url(self) -> str:

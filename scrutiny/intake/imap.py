@@ -40,6 +40,12 @@ class ImapMessage(ReceivedMessage):
     # Too large to fetch: only the headers were read, so text, attachments and raw are empty.
     oversized: bool = False
 
+    @property
+    def key(self) -> str:
+        if self.oversized and not self.message_id:
+            return f"imap:{self.uid}:{self.size}"  # no bytes to hash
+        return super().key
+
 
 class _RawMailMessage(MailMessage):
     """imap-tools' message, keeping the bytes the server sent."""

@@ -41,6 +41,10 @@ def check_ole(path: Path, name: str) -> None:
             raise RefusedDocument(f"{name}: damaged Office file ({type(exc).__name__})") from None
         if "encryptioninfo" in streams or "encryptedpackage" in streams:
             _refuse_if_encrypted(path, name, assume_encrypted=True)
+        if any(stream.startswith("__substg1.0_") for stream in streams):
+            raise RefusedDocument(
+                f"{name}: an Outlook message (.msg), not a document; save it as .eml, or save its attachments"
+            )
         if "worddocument" not in streams:
             raise RefusedDocument(f"{name}: {_describe_ole(streams)}, not a Word document")
         if "macros" in streams or any(stream.startswith("macros/") for stream in streams):

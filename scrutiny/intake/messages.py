@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import hashlib
 import html
 import re
 from dataclasses import dataclass
@@ -25,6 +26,11 @@ class ReceivedMessage:
     text: str  # the plain-text body, or the HTML body reduced to text when there is no plain one
     attachments: tuple[Attachment, ...]
     raw: bytes
+
+    @property
+    def key(self) -> str:
+        """What makes the message "taken once": its Message-ID, or a hash of its bytes when it has none."""
+        return self.message_id or f"sha256:{hashlib.sha256(self.raw).hexdigest()}"
 
 
 def html_to_text(markup: str) -> str:
