@@ -1,107 +1,25 @@
-"""Response documents made at test time: real ones (Word, its PDF print, .doc, .odt, .rtf) and hostile ones.
+"""Hostile response documents made at test time (tests/intake_support.py makes the real ones).
 
-Nothing here is stored in git: each file is built from python-docx output, LibreOffice
-conversions and a few bytes of zip surgery. The zip bomb is written streaming, so building a
-document that inflates to gigabytes costs the test a few megabytes of memory.
+Nothing here is stored in git: each file is built from a real document with a few bytes of
+zip surgery, or from scratch. The zip bomb is written without ever being inflated, so building
+a document that inflates to gigabytes costs the test a few megabytes of memory and a second.
 """
 
 from __future__ import annotations
 
 import io
-import json
-import os
 import shutil
-import signal
 import struct
-import subprocess
-import sys
-import tempfile
-import time
 import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from docx import Document
-
-from scrutiny.documents.libreoffice import find_soffice
-
 GIB = 1024**3
-RESPONSE_TEXT = (
-    "The Central East BCU welcomes the Commission's continued interest in stop and search. "
-    "This response sets out activity over the year and the engagement with the monitoring groups."
-)
 MACRO_CONTENT_TYPE = "application/vnd.ms-word.document.macroEnabled.main+xml"
 DOCX_MAIN_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 _FIXED_TIME = (2027, 1, 4, 9, 0, 0)
-
-
-# --- real documents -------------------------------------------------------------------------
-
-
-def word_docx(folder: Path, name: str = "response.docx", *, paragraphs: int = 3) -> Path:
-    """A small Word response, as python-docx writes it."""
-    document = Document()
-    document.add_heading("Response to the Living in Hackney Scrutiny Commission", level=1)
-    for number in range(1, paragraphs + 1):
-        document.add_paragraph(f"{number}. {RESPONSE_TEXT}")
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    document.save(str(path))
-    return path
-
-
-def libreoffice_export(source: Path, folder: Path, extension: str, filter_name: str, *, timeout_s: float = 180) -> Path:
-    """Save ``source`` in another format with LibreOffice (Word's "Save as" / "Print to PDF")."""
-    soffice = find_soffice()
-    if soffice is None:
-        raise RuntimeError("LibreOffice (soffice) is needed to build these test documents: run scripts/setup.sh")
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="hostile-soffice-") as work:
-        command = [
-            soffice,
-            f"-env:UserInstallation={(Path(work) / 'profile').as_uri()}",
-            "--headless",
-            "--norestore",
-            "--nolockcheck",
-            "--convert-to",
-            f"{extension}:{filter_name}",
-            "--outdir",
-            str(Path(work) / "out"),
-            str(source.resolve()),
-        ]
-        process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
-        )
-        try:
-            output, _ = process.communicate(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
-            raise
-        produced = Path(work) / "out" / f"{source.stem}.{extension}"
-        if not produced.is_file():
-            raise RuntimeError(f"LibreOffice did not write {produced.name}: {output.decode(errors='replace')[-300:]}")
-        target = folder / produced.name
-        shutil.copyfile(produced, target)
-    return target
-
-
-def printed_pdf(docx: Path, folder: Path) -> Path:
-    return libreoffice_export(docx, folder, "pdf", "writer_pdf_Export")
-
-
-def legacy_doc(docx: Path, folder: Path) -> Path:
-    return libreoffice_export(docx, folder, "doc", "MS Word 97")
-
-
-def opendocument_text(docx: Path, folder: Path) -> Path:
-    return libreoffice_export(docx, folder, "odt", "writer8")
-
-
-def rich_text(docx: Path, folder: Path) -> Path:
-    return libreoffice_export(docx, folder, "rtf", "Rich Text Format")
 
 
 # --- zip surgery ----------------------------------------------------------------------------
@@ -143,7 +61,7 @@ def _minimal_docx_parts() -> dict[str, bytes]:
     }
 
 
-_W_NS = b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+W_NAMESPACE = b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
 
 def zip_bomb_docx(folder: Path, *, inflated_bytes: int = 7 * GIB // 2) -> Path:
@@ -172,7 +90,7 @@ def _bomb(path: Path, inflated_bytes: int, *, declared_bytes: int | None) -> Pat
     deflate stream. The file is a few MB; building it needs no more memory than one segment.
     """
     block = b" " * (1024 * 1024)
-    head = b"<w:document " + _W_NS + b"><w:body>"
+    head = b"<w:document " + W_NAMESPACE + b"><w:body>"
     tail = b"<w:p><w:r><w:t>boom</w:t></w:r></w:p></w:body></w:document>"
     repeats = max(1, (inflated_bytes - len(head) - len(tail)) // len(block))
     if len(head) + repeats * len(block) + len(tail) >= 0xFFFFFFFF:
@@ -225,7 +143,7 @@ def external_entity_docx(docx: Path, folder: Path) -> Path:
     payload = (
         b'<?xml version="1.0" encoding="UTF-8" standalone="no"?>'
         b'<!DOCTYPE w:document [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
-        b"<w:document " + _W_NS + b"><w:body><w:p><w:r><w:t>&secret;</w:t></w:r></w:p></w:body></w:document>"
+        b"<w:document " + W_NAMESPACE + b"><w:body><w:p><w:r><w:t>&secret;</w:t></w:r></w:p></w:body></w:document>"
     )
     return rewrite_zip(docx, folder / "xxe.docx", lambda n, d: payload if n == "word/document.xml" else d, {})
 
@@ -313,19 +231,6 @@ def restricted_pdf(pdf: Path, folder: Path) -> Path:
     return encrypted_pdf(pdf, folder, user_password="", name="restricted.pdf")
 
 
-def blank_pdf(folder: Path, *, pages: int, name: str = "blank.pdf") -> Path:
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(595, 842)
-    target = folder / name
-    folder.mkdir(parents=True, exist_ok=True)
-    with target.open("wb") as out:
-        writer.write(out)
-    return target
-
-
 def executable_renamed_docx(folder: Path) -> Path:
     target = folder / "invoice.docx"
     folder.mkdir(parents=True, exist_ok=True)
@@ -372,7 +277,9 @@ def many_entries_docx(docx: Path, folder: Path, *, entries: int = 2100) -> Path:
 
 def deeply_nested_docx(docx: Path, folder: Path, *, depth: int = 20_000) -> Path:
     """word/document.xml nests elements ``depth`` deep (small compressed, costly for a tree parser)."""
-    body = b"<w:document " + _W_NS + b"><w:body>" + b"<w:p>" * depth + b"</w:p>" * depth + b"</w:body></w:document>"
+    body = (
+        b"<w:document " + W_NAMESPACE + b"><w:body>" + b"<w:p>" * depth + b"</w:p>" * depth + b"</w:body></w:document>"
+    )
     return rewrite_zip(docx, folder / "nested.docx", lambda n, d: body if n == "word/document.xml" else d, {})
 
 
@@ -410,66 +317,6 @@ def rtf_with_object(folder: Path) -> Path:
         b"{\\rtf1\\ansi{\\object\\objemb{\\*\\objclass Package}{\\*\\objdata 0105000002000000}}Our response}"
     )
     return target
-
-
-# --- running intake in a measured child process ----------------------------------------------
-
-_PROBE = r"""
-import json, sys
-from pathlib import Path
-from scrutiny.errors import ScrutinyError
-from scrutiny.intake import IntakeLimits, inspect_response
-path, work, limits = Path(sys.argv[1]), Path(sys.argv[2]), IntakeLimits(**json.loads(sys.argv[3]))
-try:
-    accepted = inspect_response(path, limits, work_dir=work)
-except ScrutinyError as exc:
-    print(json.dumps({"outcome": "refused", "message": str(exc), "exit_code": exc.exit_code}))
-else:
-    print(json.dumps({"outcome": "accepted", "message": accepted.detected_type, "exit_code": 0}))
-"""
-
-
-@dataclass(frozen=True)
-class ProbeResult:
-    outcome: str  # "accepted" or "refused"
-    message: str  # the refusal, or the detected type
-    exit_code: int
-    peak_rss_mb: float  # the child's own peak resident memory, as the kernel accounted it
-    stderr: str
-
-
-def probe_intake(
-    path: Path, work_dir: Path, *, limits: dict[str, object] | None = None, timeout_s: float = 300
-) -> ProbeResult:
-    """Run intake on ``path`` in a fresh interpreter and return its outcome and real peak RSS (via wait4)."""
-    work_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(
-            [sys.executable, "-c", _PROBE, str(path), str(work_dir), json.dumps(limits or {})],
-            stdout=out,
-            stderr=err,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + timeout_s
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                os.killpg(process.pid, signal.SIGKILL)
-                pid, status, usage = os.wait4(process.pid, 0)
-                break
-            time.sleep(0.05)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
-    lines = stdout.strip().splitlines()
-    if process.returncode != 0 or len(lines) != 1:
-        raise AssertionError(f"intake of {path.name} did not finish cleanly (exit {process.returncode}):\n{stderr}")
-    result = json.loads(lines[0])
-    return ProbeResult(result["outcome"], result["message"], result["exit_code"], usage.ru_maxrss / 1024, stderr)
 
 
 def zip_entry_sizes(path: Path) -> dict[str, tuple[int, int]]:

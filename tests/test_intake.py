@@ -18,6 +18,7 @@ from scrutiny.intake import AcceptedDocument, IntakeLimits, RefusedDocument, ins
 from scrutiny.intake.model import MB
 from scrutiny.settings import Settings
 from tests import hostile_files as hostile
+from tests import intake_support as support
 
 MEMORY_LIMIT_MB = 500
 
@@ -35,13 +36,13 @@ class Originals:
 def originals(tmp_path_factory: pytest.TempPathFactory) -> Originals:
     """A Word response, its PDF print and its .doc, .odt and .rtf saves, made once by LibreOffice."""
     folder = tmp_path_factory.mktemp("originals")
-    docx = hostile.word_docx(folder)
+    docx = support.word_docx(folder)
     return Originals(
         docx=docx,
-        pdf=hostile.printed_pdf(docx, folder),
-        doc=hostile.legacy_doc(docx, folder),
-        odt=hostile.opendocument_text(docx, folder),
-        rtf=hostile.rich_text(docx, folder),
+        pdf=support.printed_pdf(docx, folder),
+        doc=support.legacy_doc(docx, folder),
+        odt=support.opendocument_text(docx, folder),
+        rtf=support.rich_text(docx, folder),
     )
 
 
@@ -155,7 +156,7 @@ HOSTILE: dict[str, Hostile] = {
     "odt-with-macros": Hostile(lambda o, d: hostile.odt_with_macros(o.odt, d), "contains macros (Basic/"),
     "rtf-with-object": Hostile(lambda o, d: hostile.rtf_with_object(d), "embeds objects"),
     "pdf-over-page-limit": Hostile(
-        lambda o, d: hostile.blank_pdf(d, pages=400), "the PDF has 400 pages, more than the limit of 300"
+        lambda o, d: support.blank_pdf(d, pages=400), "the PDF has 400 pages, more than the limit of 300"
     ),
 }
 
@@ -167,7 +168,7 @@ def test_hostile_files_are_refused_in_one_line_with_bounded_memory(
     spec = HOSTILE[case]
     path = spec.build(originals, tmp_path / "incoming")
     before = _fingerprint(path)
-    result = hostile.probe_intake(path, tmp_path / "work", limits=spec.limits)
+    result = support.probe_intake(path, tmp_path / "work", limits=spec.limits)
     assert result.outcome == "refused", f"{case} was accepted as {result.message}"
     assert result.exit_code == 2
     _assert_one_line_naming(result.message, path.name)
@@ -204,8 +205,8 @@ def test_a_word_document_without_text_is_refused(tmp_path: Path) -> None:
 
 
 def test_pdf_page_limit_and_empty_pdf(tmp_path: Path) -> None:
-    hostile.blank_pdf(tmp_path, pages=3, name="three.pdf")
-    hostile.blank_pdf(tmp_path, pages=0, name="none.pdf")
+    support.blank_pdf(tmp_path, pages=3, name="three.pdf")
+    support.blank_pdf(tmp_path, pages=0, name="none.pdf")
     accepted = inspect_response(tmp_path / "three.pdf", IntakeLimits(max_pdf_pages=3), work_dir=tmp_path / "work")
     assert accepted.pages == 3
     with pytest.raises(RefusedDocument, match="the PDF has 3 pages, more than the limit of 2"):

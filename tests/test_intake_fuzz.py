@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from scrutiny.intake import IntakeLimits, RefusedDocument, inspect_response
 from scrutiny.intake.sniff import OLE_MAGIC
 from tests import hostile_files as hostile
+from tests import intake_support as support
 
 # INTAKE_FUZZ_EXAMPLES raises the count for a longer hunt by hand; CI runs the default.
 FUZZ = settings(
@@ -28,8 +29,8 @@ FUZZ = settings(
 @pytest.fixture(scope="module")
 def seeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     folder = tmp_path_factory.mktemp("fuzz-seeds")
-    docx = hostile.word_docx(folder)
-    return {"docx": docx.read_bytes(), "pdf": hostile.blank_pdf(folder, pages=2).read_bytes()}
+    docx = support.word_docx(folder)
+    return {"docx": docx.read_bytes(), "pdf": support.blank_pdf(folder, pages=2).read_bytes()}
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +102,7 @@ def test_mutated_document_xml_in_a_valid_container(
     """The zip is sound; word/document.xml is not: the XML checks must answer, not crash."""
     scratch.joinpath("seed.docx").write_bytes(seeds["docx"])
     body = b"".join(pieces)
-    xml = b"<w:document " + hostile._W_NS + b"><w:body>" + body + b"</w:body></w:document>" if keep else body
+    xml = b"<w:document " + hostile.W_NAMESPACE + b"><w:body>" + body + b"</w:body></w:document>" if keep else body
     _outcome(hostile.docx_bytes_with(scratch / "seed.docx", "word/document.xml", xml), scratch, "xml.docx")
 
 
