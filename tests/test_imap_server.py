@@ -33,6 +33,7 @@ def test_imap_tools_round_trip(imap_account: ImapAccount) -> None:
         assert fetched[0].text.strip() == "Please find our response attached."
 
         first = fetched[0].uid
+        assert first is not None
         mailbox.flag(first, MailMessageFlags.FLAGGED, True)
         assert MailMessageFlags.FLAGGED in next(mailbox.fetch(f"UID {first}", mark_seen=False)).flags
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 
@@ -28,10 +29,10 @@ def _email(subject: str, *, attachment: bytes | None = None, html: bool = False)
     return message.as_bytes().replace(b"\n", b"\r\n")
 
 
-def _source(account: ImapAccount, **options: object) -> ImapSource:
+def _source(account: ImapAccount, **options: Any) -> ImapSource:
     return ImapSource(
         host=account.host, port=account.port, user=account.user, password=account.password, use_ssl=False, **options
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_messages_are_read_whole_and_left_unseen(imap_account: ImapAccount) -> None:
@@ -170,6 +171,7 @@ def test_password_from_a_prefect_secret_block(
     prefect_harness: None, imap_account: ImapAccount, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from prefect.blocks.system import Secret
+    from pydantic import SecretStr
 
     block = f"imap-password-{uuid.uuid4().hex[:8]}"
     for name, value in {
@@ -183,7 +185,7 @@ def test_password_from_a_prefect_secret_block(
     source = ImapSource.from_settings(Settings())  # built before the block exists: it is read lazily
     with pytest.raises(ScrutinyError, match=f"Prefect Secret block '{block}' not found"):
         source.connect()
-    Secret(value=imap_account.password).save(block)
+    Secret(value=SecretStr(imap_account.password)).save(block)
     imap_account.append(_email("via the block"))
     with source:
         assert [m.subject for m in source.messages()] == ["via the block"]

@@ -16,6 +16,7 @@ import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
+from typing import cast
 
 from imap_tools import BaseMailBox, MailBox, MailBoxUnencrypted, MailMessage
 from imap_tools.errors import ImapToolsError, MailboxFolderSelectError, MailboxLoginError
@@ -283,7 +284,7 @@ class ImapSource:
 
     def _move(self, uid: str, folder: str) -> None:
         client = self._mailbox().client
-        target = encode_folder(self._ensure_folder(folder))
+        target = encode_folder(self._ensure_folder(folder)).decode("ascii")  # modified UTF-7, quoted
         if "MOVE" in client.capabilities:
             self._run(f"moving message {uid}", lambda: _expect_ok(client.uid("MOVE", uid, target)))
             return
@@ -311,7 +312,8 @@ def imap_password(settings: Settings) -> str:
         from prefect.blocks.system import Secret
 
         try:
-            return str(Secret.load(settings.imap_password_block).get())
+            secret = cast(Secret, Secret.load(settings.imap_password_block))  # sync call: not a coroutine
+            return str(secret.get())
         except ValueError:
             raise ScrutinyError(f"Prefect Secret block {settings.imap_password_block!r} not found") from None
     raise ScrutinyError("no IMAP password: set SCRUTINY_IMAP_PASSWORD or SCRUTINY_IMAP_PASSWORD_BLOCK")

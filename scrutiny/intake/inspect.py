@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scrutiny.documents.atomic import file_sha256
+from scrutiny.errors import ScrutinyError
 from scrutiny.intake.convert import convert_to_docx
 from scrutiny.intake.legacy import check_ole, check_rtf
 from scrutiny.intake.model import AcceptedDocument, DetectedType, IntakeLimits, RefusedDocument, describe_bytes
@@ -40,10 +41,16 @@ def inspect_response(path: Path, limits: IntakeLimits, *, work_dir: Path, name: 
     file (an e-mail attachment's file name, say); by default the path's own name.
     """
     display = name or path.name
-    work_dir.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="intake-", dir=work_dir))
+    try:
+        work_dir.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="intake-", dir=work_dir))
+    except OSError as exc:
+        raise ScrutinyError(f"intake work folder {work_dir}: cannot be created ({exc.strerror or exc})") from None
     try:
         return _inspect(path, limits, folder, display)
+    except OSError as exc:  # the disk under the work folder, not the document
+        shutil.rmtree(folder, ignore_errors=True)
+        raise ScrutinyError(f"{display}: could not be copied for checking ({exc.strerror or exc})") from None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
