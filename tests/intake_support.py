@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,6 +108,9 @@ def blank_pdf(folder: Path, *, pages: int, name: str = "blank.pdf") -> Path:
 
 # --- running intake in a measured child process ----------------------------------------------
 
+# The child reports its own high-water mark, VmHWM, from /proc: it belongs to the memory map the
+# interpreter got at exec, so unlike ru_maxrss (which Linux carries over from the parent across
+# fork and exec) it is not inflated by the size of the test process that started it.
 _PROBE = r"""
 import json, sys
 from pathlib import Path
@@ -118,9 +120,17 @@ path, work, limits = Path(sys.argv[1]), Path(sys.argv[2]), IntakeLimits(**json.l
 try:
     accepted = inspect_response(path, limits, work_dir=work)
 except ScrutinyError as exc:
-    print(json.dumps({"outcome": "refused", "message": str(exc), "exit_code": exc.exit_code}))
+    result = {"outcome": "refused", "message": str(exc), "exit_code": exc.exit_code}
 else:
-    print(json.dumps({"outcome": "accepted", "message": accepted.detected_type, "exit_code": 0}))
+    result = {"outcome": "accepted", "message": accepted.detected_type, "exit_code": 0}
+"""
+# Appended to every measured script: report ``result`` with the process's peak memory.
+_REPORT = r"""
+import json as _json, resource as _resource
+with open("/proc/self/status", encoding="ascii") as _status:
+    result["peak_kb"] = next(int(line.split()[1]) for line in _status if line.startswith("VmHWM:"))
+result["children_kb"] = _resource.getrusage(_resource.RUSAGE_CHILDREN).ru_maxrss  # LibreOffice, if it ran
+print(_json.dumps(result))
 """
 
 
@@ -129,39 +139,44 @@ class ProbeResult:
     outcome: str  # "accepted" or "refused"
     message: str  # the refusal, or the detected type
     exit_code: int
-    peak_rss_mb: float  # the child's own peak resident memory, as the kernel accounted it
+    peak_rss_mb: float  # the intake process's own peak resident memory (VmHWM)
+    children_peak_rss_mb: float  # the largest process it waited for (LibreOffice), 0 if none
     stderr: str
+
+
+def run_measured(script: str, *args: str, timeout_s: float = 300) -> tuple[dict[str, object], str]:
+    """Run ``script`` (which sets a dict ``result``) in a fresh interpreter; return it with peak memory, and stderr."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", script + _REPORT, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # a timeout stops LibreOffice too, if it was started
+    )
+    try:
+        out, err = process.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise
+    stdout, stderr = out.decode(errors="replace"), err.decode(errors="replace")
+    lines = stdout.strip().splitlines()
+    if process.returncode != 0 or len(lines) != 1:
+        raise AssertionError(f"the measured child did not finish cleanly (exit {process.returncode}):\n{stderr}")
+    return json.loads(lines[0]), stderr
 
 
 def probe_intake(
     path: Path, work_dir: Path, *, limits: dict[str, object] | None = None, timeout_s: float = 300
 ) -> ProbeResult:
-    """Run intake on ``path`` in a fresh interpreter and return its outcome and real peak RSS (via wait4)."""
+    """Run intake on ``path`` in a fresh interpreter; return its outcome and its real peak memory."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(
-            [sys.executable, "-c", _PROBE, str(path), str(work_dir), json.dumps(limits or {})],
-            stdout=out,
-            stderr=err,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + timeout_s
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                os.killpg(process.pid, signal.SIGKILL)
-                pid, status, usage = os.wait4(process.pid, 0)
-                break
-            time.sleep(0.05)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
-    lines = stdout.strip().splitlines()
-    if process.returncode != 0 or len(lines) != 1:
-        raise AssertionError(f"intake of {path.name} did not finish cleanly (exit {process.returncode}):\n{stderr}")
-    result = json.loads(lines[0])
-    return ProbeResult(result["outcome"], result["message"], result["exit_code"], usage.ru_maxrss / 1024, stderr)
+    result, stderr = run_measured(_PROBE, str(path), str(work_dir), json.dumps(limits or {}), timeout_s=timeout_s)
+    return ProbeResult(
+        str(result["outcome"]),
+        str(result["message"]),
+        int(str(result["exit_code"])),
+        int(str(result["peak_kb"])) / 1024,
+        int(str(result["children_kb"])) / 1024,
+        stderr,
+    )

@@ -175,8 +175,25 @@ def test_hostile_files_are_refused_in_one_line_with_bounded_memory(
     assert spec.reason in result.message
     assert result.stderr == "", "a refusal prints nothing but its one line"
     assert result.peak_rss_mb < MEMORY_LIMIT_MB, f"{case}: peak RSS {result.peak_rss_mb:.0f} MB"
+    assert result.children_peak_rss_mb == 0, "a hostile file is refused before LibreOffice is started"
     assert _fingerprint(path) == before, "the original must be left exactly as it was"
     assert list((tmp_path / "work").iterdir()) == [], "a refusal leaves nothing behind"
+
+
+def test_the_memory_probe_sees_what_a_naive_reader_would_use(tmp_path: Path) -> None:
+    """The measurement can fail: inflating a bomb's first 600 MB the naive way is over the limit."""
+    bomb = hostile.zip_bomb_docx(tmp_path, inflated_bytes=700 * MB)
+    naive = (
+        "import sys, zipfile\n"
+        "with zipfile.ZipFile(sys.argv[1]) as archive, archive.open('word/document.xml') as part:\n"
+        "    data = part.read(600 * 1024 * 1024)\n"
+        "result = {'read': len(data)}\n"
+    )
+    result, _ = support.run_measured(naive, str(bomb))
+    assert result["read"] == 600 * MB
+    assert int(str(result["peak_kb"])) / 1024 > MEMORY_LIMIT_MB
+    refused = support.probe_intake(bomb, tmp_path / "work")
+    assert refused.outcome == "refused" and refused.peak_rss_mb < MEMORY_LIMIT_MB
 
 
 def test_the_zip_bomb_is_a_real_one(tmp_path: Path) -> None:

@@ -111,7 +111,8 @@ def _check_relationships(
         if relationship.external:
             if kind in _UNSAFE_EXTERNAL_TYPES:
                 raise RefusedDocument(
-                    f"{name}: the document links to an outside {kind} ({relationship.target[:80]}); refused"
+                    f"{name}: the document links to an outside {kind} ({relationship.target[:80]}), "
+                    "which Word would fetch when opening it"
                 )
             continue
         target = _resolve(source_dir, relationship.target)

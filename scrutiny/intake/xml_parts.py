@@ -93,11 +93,11 @@ def check_xml_stream(chunks: Iterable[bytes], *, name: str, part: str) -> XmlSum
             parser.feed(chunk)
         parser.close()
     except defusedxml.DTDForbidden:
-        refuse("declares a DTD (document type), which may define entities; refused")
+        refuse("declares a DTD, which could define entities (XXE, entity expansion)")
     except defusedxml.EntitiesForbidden:
-        refuse("declares XML entities; refused")
+        refuse("declares XML entities")
     except defusedxml.ExternalReferenceForbidden:
-        refuse("refers to an external entity; refused")
+        refuse("refers to an external entity")
     except xml.sax.SAXParseException as exc:
         refuse(f"is not well-formed XML (line {exc.getLineNumber()}: {exc.getMessage()})")
     except (xml.sax.SAXException, ValueError, UnicodeError) as exc:
@@ -131,10 +131,10 @@ def parse_small_part(data: bytes, *, name: str, part: str) -> Element:
     try:
         return defusedxml.ElementTree.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except defusedxml.DTDForbidden:
-        refuse("declares a DTD (document type), which may define entities; refused")
+        refuse("declares a DTD, which could define entities (XXE, entity expansion)")
     except defusedxml.EntitiesForbidden:
-        refuse("declares XML entities; refused")
+        refuse("declares XML entities")
     except defusedxml.ExternalReferenceForbidden:
-        refuse("refers to an external entity; refused")
+        refuse("refers to an external entity")
     except Exception as exc:  # ParseError and the few others ElementTree raises on broken input
         refuse(f"is not well-formed XML ({type(exc).__name__})")
