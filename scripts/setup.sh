@@ -12,6 +12,7 @@ command -v soffice >/dev/null 2>&1 || want_apt+=(libreoffice-writer-nogui)
 if [ "${SCRUTINY_SETUP_TESTS:-0}" = 1 ]; then
   command -v pg_ctlcluster >/dev/null 2>&1 || want_apt+=(postgresql)
   command -v pdftotext >/dev/null 2>&1 || want_apt+=(poppler-utils)
+  command -v dovecot >/dev/null 2>&1 || want_apt+=(dovecot-imapd)  # a real IMAP server for the intake tests
 fi
 if [ ${#want_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

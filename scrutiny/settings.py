@@ -44,6 +44,37 @@ class Settings(BaseSettings):
         default="10,60,300",
         description="Seconds to wait before each retry of a failed e-mail, comma-separated; empty: no retries.",
     )
+    intake_max_mb: float = Field(default=25, gt=0, description="Largest response document accepted, in MB.")
+    intake_max_zip_entries: int = Field(
+        default=2000, gt=0, description="Most entries a Word (or ODT) document's zip container may have."
+    )
+    intake_max_uncompressed_mb: float = Field(
+        default=200, gt=0, description="Most a Word (or ODT) document may inflate to when unzipped, in MB."
+    )
+    intake_max_compression_ratio: float = Field(
+        default=100, gt=1, description="Highest uncompressed-to-compressed size ratio accepted (zip bombs)."
+    )
+    intake_max_pdf_pages: int = Field(default=300, gt=0, description="Most pages a PDF response may have.")
+    intake_convert_timeout_s: float = Field(
+        default=120, gt=0, description="Seconds LibreOffice may take to convert a .doc, .odt or .rtf to DOCX."
+    )
+    imap_host: str | None = Field(default=None, description="IMAP server responses are collected from; unset: none.")
+    imap_port: int = Field(default=993, description="IMAP port.")
+    imap_user: str | None = Field(default=None, description="IMAP user name.")
+    imap_password: str | None = Field(
+        default=None, description="IMAP password (from the environment, never the repository)."
+    )
+    imap_password_block: str | None = Field(
+        default=None, description="Name of a Prefect Secret block holding the IMAP password."
+    )
+    imap_folder: str = Field(default="INBOX", description="IMAP folder responses arrive in.")
+    imap_unmatched_folder: str = Field(
+        default="Scrutiny/Unmatched", description="IMAP folder unmatched or refused messages are flagged and moved to."
+    )
+    imap_done_folder: str | None = Field(
+        default=None, description="IMAP folder collected messages are moved to; unset: they stay, marked seen."
+    )
+    imap_ssl: bool = Field(default=True, description="Connect to the IMAP server over TLS (IMAPS).")
 
     @field_validator("delivery_retry_delays")
     @classmethod

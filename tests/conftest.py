@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.imap_server import imap_account, imap_server  # noqa: F401 (the Dovecot fixtures, for every test)
+
 TEST_POSTGRES_ADMIN_URL = os.environ.get(
     "SCRUTINY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )

@@ -1,0 +1,1 @@
+"""Trackers an officer opens outside the product (Excel workbooks)."""
