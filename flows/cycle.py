@@ -1,5 +1,5 @@
-"""Flow: the whole cycle, as the daily scheduled run does it, for every committee: plan, letters,
-chasers, packs due, and a draft of each committee's next pack."""
+"""Flow: the whole cycle, as the daily scheduled run does it, for every committee: plan, collect
+responses, letters, chasers, packs due, and a draft of each committee's next pack."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from prefect import flow
 
 from flows.chase import chase_responses_flow
+from flows.collect import collect_responses_flow
 from flows.deliver import deliver_pending, delivery_failure
 from flows.letters import issue_request_letters_flow
 from flows.pack import assemble_pack_task, draft_pack_task
 from flows.plan import plan_annual_updates_flow
 from scrutiny.documents.libreoffice import libreoffice_session
+from scrutiny.services.collect import CollectedRow
 from scrutiny.services.home import open_workspace
 from scrutiny.services.packs import PackResult, next_meeting_before_publication, packs_due
 from scrutiny.services.planning import PlanRow
@@ -24,6 +26,7 @@ from scrutiny.workspace import today_in_london
 class CycleResult:
     as_of: dt.date
     placements: list[PlanRow]
+    collected: list[CollectedRow]
     letters: list[int]
     chasers: list[int]
     packs: list[PackResult]
@@ -45,6 +48,8 @@ def scrutiny_cycle_flow(as_of: dt.date | None = None, committee_id: str | None =
 
 def _cycle(day: dt.date, committee_id: str | None) -> CycleResult:
     placements = plan_annual_updates_flow(as_of=day, committee_id=committee_id)
+    # Responses that arrived are taken in before chasing, so nobody is chased for one already sent.
+    collected = collect_responses_flow(as_of=day, committee_id=committee_id)
     # Letters and chasers are written first and e-mailed together, so an SMTP outage
     # does not stop the packs: the failure is reported once everything else is done.
     letters = issue_request_letters_flow(as_of=day, committee_id=committee_id, deliver=False)
@@ -64,4 +69,4 @@ def _cycle(day: dt.date, committee_id: str | None) -> CycleResult:
         raise delivery_failure(
             f"the cycle wrote {len(letters)} letter(s), {len(chasers)} chaser(s) and {len(packs)} pack(s)", failures
         )
-    return CycleResult(day, placements, letters, chasers, packs, drafts)
+    return CycleResult(day, placements, collected, letters, chasers, packs, drafts)

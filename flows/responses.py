@@ -8,8 +8,9 @@ from pathlib import Path
 
 from prefect import flow
 
+from scrutiny.documents.libreoffice import libreoffice_session
+from scrutiny.intake import IntakeLimits, inspect_response
 from scrutiny.services.home import open_workspace
-from scrutiny.services.intake_bridge import accept_response_file
 from scrutiny.services.responses import RecordedResponse, record_response
 from scrutiny.workspace import retry_on_conflict, today_in_london
 
@@ -28,8 +29,8 @@ def record_response_flow(
     """
     workspace = open_workspace()
     today = as_of or today_in_london()
-    with tempfile.TemporaryDirectory(prefix="scrutiny-intake-") as work:
-        accepted = accept_response_file(Path(file), Path(work))
+    with tempfile.TemporaryDirectory(prefix="scrutiny-intake-") as work, libreoffice_session():
+        accepted = inspect_response(Path(file), IntakeLimits.from_settings(workspace.settings), work_dir=Path(work))
         recorded = retry_on_conflict(
             workspace,
             lambda session: record_response(
