@@ -6,7 +6,7 @@ from prefect import task
 
 from flows.secrets import smtp_password
 from scrutiny.delivery.transport import make_transport
-from scrutiny.documents.pdf import convert_to_pdf
+from scrutiny.documents.letter_pdf import convert_letter_to_pdf
 from scrutiny.errors import ScrutinyError
 from scrutiny.services import delivery, pdfs
 from scrutiny.services.home import open_workspace
@@ -23,7 +23,7 @@ def ensure_pdf(workspace: Workspace, document_id: int) -> None:
     if docx is None:
         return
     try:
-        made = convert_to_pdf(docx, docx.parent)
+        made = convert_letter_to_pdf(docx, docx.parent)
     except ScrutinyError as exc:
         print(f"PDF of {docx.name} not made, the letter goes without it for now: {exc}")
         return

@@ -103,7 +103,7 @@ class Letter:
     def sections(self, *, full: bool) -> None:
         """One section per item: heading, (for a request letter) context, then "Our request"."""
         self.tag("{%p for section in sections %}")
-        self.para("{{ section.heading }}", style="Heading 3", before=12)
+        self.para("{{ section.heading }}", style="Heading 3", before=12, keep_with_next=True)
         if full:
             self.tag("{%p if section.thanks %}")
             self.para("{{ section.thanks }}")
@@ -129,7 +129,7 @@ class Letter:
             self.para("{{ section.recommendation.text }}", style="Quote", after=12)
             self.tag("{%p endif %}")
             self.loop("paragraph in section.context_paragraphs", "{{ paragraph }}", "Normal")
-        self.para("Our request", style="Heading 3", italic=True)
+        self.para("Our request", style="Heading 3", italic=True, keep_with_next=True)
         self.loop("item in section.requests", "{{ loop.index }}. {{ item }}", REQUEST_ITEM)
         self.tag("{%p endfor %}")
 
