@@ -14,7 +14,6 @@ from docx.document import Document as DocxDocument
 from docxtpl import DocxTemplate
 from pypdf import PdfReader
 
-from scrutiny.documents.pdf import libreoffice_available
 from scrutiny.errors import ScrutinyError
 from scrutiny.letters.render import make_jinja_env
 from scrutiny.pack import assemble as assemble_module
@@ -25,7 +24,6 @@ from scrutiny.pack.template_builder import COVER_SHEET, FRONT_SHEET, build_pack_
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = REPO / "templates"
-needs_libreoffice = pytest.mark.skipif(not libreoffice_available(), reason="LibreOffice is not installed")
 
 TRUST_TITLE = "Trust and Confidence in Local Policing"
 STOP_SEARCH_TITLE = "Stop and search: annual update"
@@ -140,7 +138,7 @@ def _spec(docs: Path, *, panel_received: bool, minutes: bool) -> PackSpec:
         members=["Cllr Sharon Patrick (Chair)", "Cllr Sade Etti (Vice Chair)", "Cllr Ian Rathbone"],
         contact_officer="Tracey Anderson",
         contact_email="tracey.anderson@hackney.example",
-        publication_date=date(2024, 11, 29),
+        published_on=date(2024, 11, 29),
         items=standard_agenda([trust, stop_search, question_time], previous_meeting_date=date(2024, 11, 11)),
         previous_minutes=_minutes(docs / "minutes.docx") if minutes else None,
         work_programme=[
@@ -156,9 +154,28 @@ def _spec(docs: Path, *, panel_received: bool, minutes: bool) -> PackSpec:
 
 
 def _front_rows(doc: DocxDocument) -> list[tuple[int, str, str]]:
-    """(item number, business text, pages) from the front sheet's items table."""
+    """(item number, business text, pages) from the front sheet's items table: an item is its
+    title row and the rows under it (presenters, written responses) that have no number."""
     table = next(t for t in doc.tables if t.rows[0].cells[0].text.strip() == "Item")
-    return [(int(r.cells[0].text), r.cells[1].text, r.cells[2].text.strip()) for r in table.rows[1:]]
+    items: list[tuple[int, str, str]] = []
+    for row in table.rows[1:]:
+        number, business, pages = (cell.text.strip() for cell in row.cells)
+        if number:
+            items.append((int(number), business, pages))
+        else:
+            last_number, last_business, last_pages = items[-1]
+            items[-1] = (last_number, f"{last_business}\n{business}", last_pages)
+    return items
+
+
+def _section(business: str, label: str) -> list[str]:
+    """The lines under "Presenting:" or "Written responses:" in an item's business text."""
+    lines = business.splitlines()
+    if label not in lines:
+        return []
+    following = lines[lines.index(label) + 1 :]
+    ends = [i for i, line in enumerate(following) if line.endswith(":")]
+    return following[: ends[0]] if ends else following
 
 
 def _body_index(doc: DocxDocument, needle: str) -> int:
@@ -206,7 +223,15 @@ def supplementary_pack(tmp_path_factory: pytest.TempPathFactory) -> tuple[PackSp
         elif item.title == TRUST_TITLE:
             item = replace(item, responses=[r for r in item.responses if r.document is None])
         items.append(item)
-    spec = replace(full, items=items, supplementary_of=1, version=2, publication_date=date(2024, 12, 4))
+    spec = replace(
+        full,
+        items=items,
+        supplementary_of=1,
+        version=2,
+        published_on=date(2024, 12, 4),
+        original_published_on=date(2024, 11, 29),
+        supplementary_number=1,
+    )
     return spec, assemble_pack(spec, TEMPLATES, tmp_path_factory.mktemp("supplementary"))
 
 
@@ -259,9 +284,16 @@ def test_front_sheet_lists_meeting_members_and_numbered_items(full_pack: tuple[P
     assert [number for number, _, _ in rows] == list(range(1, 10))
     assert [business.splitlines()[0] for _, business, _ in rows] == [item.title for item in spec.items]
     trust = rows[3][1]
-    assert "Written response: Hackney Community Safety Partnership" in trust
-    assert "Written response: Mayor's Office for Policing and Crime (MOPAC) – to follow" in trust
-    assert "Community Safety Partnership – to follow" not in trust
+    assert _section(trust, "Written responses:") == [
+        "Hackney Community Safety Partnership",
+        "Mayor's Office for Policing and Crime (MOPAC) – to follow",
+    ]
+    # One presenter a line, as given.
+    assert _section(trust, "Presenting:") == [
+        "Chief Superintendent James Conway, Central East BCU Commander",
+        "Cllr Susan Fajana-Thomas OBE",
+    ]
+    assert _section(rows[5][1], "Written responses:") == []  # Cabinet Question Time: none requested
     assert "To follow" in rows[6][1]  # minutes not given
     assert pack.to_follow == [
         f"Item 4, {TRUST_TITLE}: written response from Mayor's Office for Policing and Crime (MOPAC)",
@@ -299,13 +331,13 @@ def test_responses_follow_their_cover_sheet(full_pack: tuple[PackSpec, Assembled
 def test_work_programme_is_a_word_table_and_no_template_tags_remain(full_pack: tuple[PackSpec, AssembledPack]) -> None:
     _, pack = full_pack
     doc = Document(str(pack.docx))
-    table = next(t for t in doc.tables if [c.text for c in t.rows[0].cells][:2] == ["Meeting", "Item"])
-    assert [c.text for c in table.rows[0].cells] == ["Meeting", "Item", "Source", "Status"]
-    assert [c.text for c in table.rows[2].cells] == [
-        "20 January 2025",
-        "Community Safety Partnership annual scrutiny",
-        "Statutory",
-        "Letters sent",
+    table = next(t for t in doc.tables if [c.text for c in t.rows[0].cells] == ["Item", "Source", "Status"])
+    # Grouped by meeting: a row naming the meeting (spanning the table), then its items.
+    assert [[c.text for c in row.cells] for row in table.rows[1:]] == [
+        ["Monday 9 December 2024 (this meeting)"] * 3,
+        [TRUST_TITLE, "Recommendation 16", "Response received"],
+        ["Monday 20 January 2025"] * 3,
+        ["Community Safety Partnership annual scrutiny", "Statutory", "Letters sent"],
     ]
     text = all_text(doc)
     assert "{{" not in text and "{%" not in text and "}}" not in text
@@ -323,7 +355,6 @@ def test_work_programme_is_a_word_table_and_no_template_tags_remain(full_pack: t
     assert pack.sha256 == hashlib.sha256(pack.docx.read_bytes()).hexdigest()
 
 
-@needs_libreoffice
 def test_pdf_has_bookmarks_and_front_sheet_page_numbers_match(full_pack: tuple[PackSpec, AssembledPack]) -> None:
     spec, pack = full_pack
     assert pack.pdf is not None and pack.pdf.is_file()
@@ -359,11 +390,12 @@ def test_supplementary_pack_carries_only_the_late_documents(supplementary_pack: 
     assert pack.docx.name == "2024-12-09-supplementary-agenda-v2.docx"
     doc = Document(str(pack.docx))
     text = all_text(doc)
-    assert "Supplementary agenda" in text and "agenda pack version 1" in text
+    assert "Supplementary agenda 1 — adding to the agenda pack published on Friday 29 November 2024" in text
+    assert "version" not in text
     rows = _front_rows(doc)
     assert [number for number, _, _ in rows] == [5, 7]  # original numbering kept
-    assert "Written response: Hackney Local Policing Scrutiny Panel" in rows[0][1]
-    assert "Written response: Metropolitan Police" not in rows[0][1]  # already in version 1
+    # Only the panel's response is new; the police response was already in version 1.
+    assert _section(rows[0][1], "Written responses:") == ["Hackney Local Policing Scrutiny Panel"]
     assert PANEL_MARKER in text and "Minutes of the Living in Hackney Scrutiny Commission" in text
     assert POLICE_MARKER not in text and CSP_MARKER not in text
     assert "Apologies for absence" not in text and "Work programme" not in text
@@ -372,11 +404,11 @@ def test_supplementary_pack_carries_only_the_late_documents(supplementary_pack: 
         f"Item 4, {TRUST_TITLE}: written response from Mayor's Office for Policing and Crime (MOPAC)"
     ]
     assert "supplementary agenda" in doc.core_properties.title
-    if pack.pdf is not None:
-        assert set(pack.pages) == {5, 7}
-        pages = _page_texts(pack.pdf)
-        assert f"5. {STOP_SEARCH_TITLE}" in pages[pack.pages[5] - 1]
-        assert rows[0][2].startswith(str(pack.pages[5]))
+    assert pack.pdf is not None, "LibreOffice is needed for the PDF pack (scripts/setup.sh installs it)"
+    assert set(pack.pages) == {5, 7}
+    pages = _page_texts(pack.pdf)
+    assert f"5. {STOP_SEARCH_TITLE}" in pages[pack.pages[5] - 1]
+    assert rows[0][2].startswith(str(pack.pages[5]))
 
 
 # ---------------------------------------------------------------- without LibreOffice, errors
@@ -438,6 +470,9 @@ def test_supplementary_with_nothing_new_is_refused(tmp_path: Path, no_libreoffic
 # ---------------------------------------------------------------- templates and docs
 
 FRONT_VARIABLES = {
+    "late_publication_warning",
+    "original_publication_date",
+    "supplementary_number",
     "council_name",
     "committee_name",
     "meeting_title",
@@ -449,7 +484,6 @@ FRONT_VARIABLES = {
     "contact_email",
     "publication_date",
     "supplementary",
-    "supplementary_of",
     "items",
     "still_to_follow",
 }
@@ -463,7 +497,8 @@ COVER_VARIABLES = {
     "source",
     "responses",
     "supplementary",
-    "supplementary_of",
+    "supplementary_number",
+    "original_publication_date",
 }
 
 
