@@ -37,6 +37,7 @@ def _base_document(title: str) -> DocxDocument:
         style.font.size = Pt(size)
         style.font.color.rgb = BLACK
         style.font.bold = name != "Subtitle"
+        style.font.italic = False  # the built-in Subtitle is italic: hard to read in a long line
         _drop_theme_fonts(style.element)
     for section in doc.sections:
         section.page_height, section.page_width = Cm(29.7), Cm(21.0)  # A4
