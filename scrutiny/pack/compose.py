@@ -21,7 +21,6 @@ from typing import Any, Literal
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.shared import Length
-from docxcompose.composer import Composer
 from docxtpl import DocxTemplate
 from jinja2 import TemplateError
 from jinja2.sandbox import SecurityError
@@ -36,6 +35,7 @@ from scrutiny.pack.context import (
     included_items,
     short_date,
 )
+from scrutiny.pack.fast_styles import pack_composer
 from scrutiny.pack.ooxml import first_heading_text, set_default_language, start_on_new_page, unrestart_page_numbers
 from scrutiny.pack.spec import PackResponse, PackSpec
 from scrutiny.pack.template_builder import COVER_SHEET, FRONT_SHEET
@@ -104,7 +104,7 @@ class _Builder:
     ) -> None:
         self.spec = spec
         self.templates_dir = templates_dir
-        self.composer = Composer(master)
+        self.composer = pack_composer(master)
         self.doc = master
         self.variant = variant
         self.pdf_pages = pdf_pages
