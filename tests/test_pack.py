@@ -11,16 +11,11 @@ from pathlib import Path
 import pytest
 from docx import Document
 from docx.document import Document as DocxDocument
-from docxtpl import DocxTemplate
 from pypdf import PdfReader
 
-from scrutiny.errors import ScrutinyError
-from scrutiny.letters.render import make_jinja_env
-from scrutiny.pack import assemble as assemble_module
 from scrutiny.pack.assemble import AssembledPack, assemble_pack
 from scrutiny.pack.ooxml import all_text
 from scrutiny.pack.spec import PackItem, PackResponse, PackSpec, WorkProgrammeRow, standard_agenda
-from scrutiny.pack.template_builder import COVER_SHEET, FRONT_SHEET, build_pack_templates
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = REPO / "templates"
@@ -235,32 +230,6 @@ def supplementary_pack(tmp_path_factory: pytest.TempPathFactory) -> tuple[PackSp
     return spec, assemble_pack(spec, TEMPLATES, tmp_path_factory.mktemp("supplementary"))
 
 
-# ---------------------------------------------------------------- the agenda
-
-
-def test_standard_agenda_puts_items_in_council_order() -> None:
-    substantive = [PackItem("A", "substantive"), PackItem("B", "substantive")]
-    titles = [item.title for item in standard_agenda(substantive, previous_meeting_date=date(2024, 11, 11))]
-    assert titles == [
-        "Apologies for absence",
-        "Urgent items / order of business",
-        "Declarations of interest",
-        "A",
-        "B",
-        "Minutes of the previous meeting",
-        "Work programme",
-        "Any other business",
-    ]
-    minutes = standard_agenda([])[3]
-    assert minutes.role == "minutes" and "previous meeting" in minutes.purpose
-    assert "11 November 2024" in standard_agenda([], previous_meeting_date=date(2024, 11, 11))[3].purpose
-
-
-def test_standard_agenda_refuses_a_standard_item_as_substantive() -> None:
-    with pytest.raises(ScrutinyError, match="Stray"):
-        standard_agenda([PackItem("Stray", "standard")])
-
-
 # ---------------------------------------------------------------- the full pack
 
 
@@ -409,108 +378,3 @@ def test_supplementary_pack_carries_only_the_late_documents(supplementary_pack: 
     pages = _page_texts(pack.pdf)
     assert f"5. {STOP_SEARCH_TITLE}" in pages[pack.pages[5] - 1]
     assert rows[0][2].startswith(str(pack.pages[5]))
-
-
-# ---------------------------------------------------------------- without LibreOffice, errors
-
-
-@pytest.fixture
-def no_libreoffice(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(assemble_module, "libreoffice_available", lambda: False)
-
-
-def test_without_libreoffice_the_docx_is_written_and_stable(tmp_path: Path, no_libreoffice: None) -> None:
-    spec = _spec(tmp_path, panel_received=True, minutes=True)
-    first = assemble_pack(spec, TEMPLATES, tmp_path / "a")
-    second = assemble_pack(spec, TEMPLATES, tmp_path / "b")
-    assert first.pdf is None and first.pages == {}
-    assert first.sha256 == second.sha256  # same spec, same bytes
-    assert first.to_follow == [
-        f"Item 4, {TRUST_TITLE}: written response from Mayor's Office for Policing and Crime (MOPAC)"
-    ]
-    doc = Document(str(first.docx))
-    assert "Minutes of the Living in Hackney Scrutiny Commission" in all_text(doc)
-    assert [label for _, _, label in _front_rows(doc)] == [""] * 9
-    assert not list(tmp_path.joinpath("a").glob(".*"))  # no temporary files left behind
-
-
-def test_missing_response_file_is_a_scrutiny_error(tmp_path: Path, no_libreoffice: None) -> None:
-    spec = _spec(tmp_path, panel_received=False, minutes=False)
-    item = replace(spec.items[3], responses=[PackResponse("MOPAC", tmp_path / "nowhere.docx", date(2024, 12, 1))])
-    with pytest.raises(ScrutinyError, match="nowhere.docx does not exist"):
-        assemble_pack(replace(spec, items=[*spec.items[:3], item, *spec.items[4:]]), TEMPLATES, tmp_path / "out")
-    not_word = tmp_path / "response.docx"
-    not_word.write_text("a PDF renamed")
-    item = replace(item, responses=[PackResponse("MOPAC", not_word, None)])
-    with pytest.raises(ScrutinyError, match="not a Word .docx"):
-        assemble_pack(replace(spec, items=[*spec.items[:3], item, *spec.items[4:]]), TEMPLATES, tmp_path / "out")
-
-
-def test_unsafe_or_unknown_template_tag_is_a_scrutiny_error(tmp_path: Path, no_libreoffice: None) -> None:
-    spec = _spec(tmp_path, panel_received=False, minutes=False)
-    for bad in ("{{ ''.__class__.__mro__ }}", "{{ no_such_variable }}"):
-        templates = tmp_path / f"templates{len(bad)}"
-        build_pack_templates(templates)
-        doc = Document(str(templates / COVER_SHEET))
-        doc.add_paragraph(bad)
-        doc.save(str(templates / COVER_SHEET))
-        with pytest.raises(ScrutinyError, match="cover_sheet.docx"):
-            assemble_pack(spec, templates, tmp_path / "out")
-
-
-def test_supplementary_with_nothing_new_is_refused(tmp_path: Path, no_libreoffice: None) -> None:
-    spec = _spec(tmp_path, panel_received=False, minutes=False)
-    bare = [replace(item, responses=[r for r in item.responses if r.document is None]) for item in spec.items]
-    with pytest.raises(ScrutinyError, match="nothing to add"):
-        assemble_pack(replace(spec, items=bare, supplementary_of=1, version=2), TEMPLATES, tmp_path / "out")
-    with pytest.raises(ScrutinyError, match="earlier pack version"):
-        assemble_pack(replace(spec, supplementary_of=2, version=2), TEMPLATES, tmp_path / "out")
-
-
-# ---------------------------------------------------------------- templates and docs
-
-FRONT_VARIABLES = {
-    "late_publication_warning",
-    "original_publication_date",
-    "supplementary_number",
-    "council_name",
-    "committee_name",
-    "meeting_title",
-    "meeting_date",
-    "start_time",
-    "venue",
-    "members",
-    "contact_officer",
-    "contact_email",
-    "publication_date",
-    "supplementary",
-    "items",
-    "still_to_follow",
-}
-COVER_VARIABLES = {
-    "committee_name",
-    "meeting_date",
-    "number",
-    "title",
-    "purpose",
-    "presenters",
-    "source",
-    "responses",
-    "supplementary",
-    "supplementary_number",
-    "original_publication_date",
-}
-
-
-def test_bundled_templates_are_current_and_documented(tmp_path: Path) -> None:
-    build_pack_templates(tmp_path)
-    env = make_jinja_env()
-    for name, expected in ((FRONT_SHEET, FRONT_VARIABLES), (COVER_SHEET, COVER_VARIABLES)):
-        bundled = DocxTemplate(str(TEMPLATES / name)).get_undeclared_template_variables(jinja_env=env)
-        fresh = DocxTemplate(str(tmp_path / name)).get_undeclared_template_variables(jinja_env=env)
-        assert bundled == fresh == expected, name
-    guide = (REPO / "README.md").read_text()
-    for variable in (
-        FRONT_VARIABLES | COVER_VARIABLES | {"item.pages", "item.to_follow", "r.to_follow", "r.received_on"}
-    ):
-        assert f"`{variable}`" in guide, variable
