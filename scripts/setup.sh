@@ -9,6 +9,8 @@ want_apt=()
 command -v soffice >/dev/null 2>&1 || want_apt+=(libreoffice-writer-nogui)
 if [ "${SCRUTINY_SETUP_TESTS:-0}" = 1 ]; then
   command -v pg_ctlcluster >/dev/null 2>&1 || want_apt+=(postgresql)
+  # pdftotext, pdftoppm and pdfinfo: the agenda-pack tests read and render the PDF pack with them
+  command -v pdftoppm >/dev/null 2>&1 || want_apt+=(poppler-utils)
 fi
 if [ ${#want_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

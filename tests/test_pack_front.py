@@ -161,6 +161,7 @@ def _year_programme() -> list[WorkProgrammeRow]:
             "held",
             "2 of 2 responses received",
         ),
+        WorkProgrammeRow(date(2024, 7, 15), None),
         WorkProgrammeRow(date(2024, 9, 16), None, meeting_cancelled=True),
         WorkProgrammeRow(date(2024, 11, 11), "Serious violence and gang crime", "Officer request", "held"),
         WorkProgrammeRow(
@@ -188,6 +189,8 @@ def test_work_programme_shows_the_whole_municipal_year_by_meeting(tmp_path: Path
     assert rows == [
         ["Monday 24 June 2024"] * 3,
         ["Community Safety Partnership annual scrutiny", "Statutory", "held\n2 of 2 responses received"],
+        ["Monday 15 July 2024"] * 3,
+        ["No items were taken at this meeting."] * 3,
         ["Monday 16 September 2024 (cancelled)"] * 3,
         ["Cancelled: no items."] * 3,
         ["Monday 11 November 2024"] * 3,

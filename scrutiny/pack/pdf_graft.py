@@ -271,6 +271,6 @@ def graft_structure(writer: PdfWriter, source: PdfReader, targets: list[PageObje
         return False
     try:
         _Grafter(writer, source, targets, title).graft()
-    except (_Unsupported, PyPdfError, KeyError, TypeError, ValueError, AttributeError):
+    except (_Unsupported, PyPdfError, KeyError, TypeError, ValueError, AttributeError, IndexError):
         return False
     return True

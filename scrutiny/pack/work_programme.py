@@ -112,7 +112,12 @@ def add_work_programme(doc: DocxDocument, spec: PackSpec) -> None:
         # The meeting keeps with its first item only: a one-row chain, never the whole table.
         _row_properties(heading, keep_with_next=True)
         if not meeting.rows:
-            note = "Cancelled: no items." if meeting.cancelled else "No items are scheduled for this meeting."
+            if meeting.cancelled:
+                note = "Cancelled: no items."
+            elif meeting.day < spec.meeting_date:
+                note = "No items were taken at this meeting."
+            else:
+                note = "No items are scheduled for this meeting."
             _row_properties(_spanning_row(table, note, italic=True))
             continue
         for entry in meeting.rows:
