@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from scrutiny.pack.spec import PackItem, PackResponse, PackSpec
+from scrutiny.pack.spec import PackItem, PackResponse, PackSpec, Presenter
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,16 @@ def to_follow_lines(spec: PackSpec) -> list[str]:
     return lines
 
 
+def presenter_lines(item: PackItem) -> list[str]:
+    """One line per presenter, "Name, role (Organisation)", each person once, in order."""
+    lines: list[str] = []
+    for presenter in item.presenters:
+        text = presenter.text if isinstance(presenter, Presenter) else " ".join(presenter.split())
+        if text and text not in lines:
+            lines.append(text)
+    return lines
+
+
 def _response_context(response: PackResponse) -> dict[str, Any]:
     return {
         "organisation": response.organisation,
@@ -78,11 +88,14 @@ def _common(spec: PackSpec) -> dict[str, Any]:
         "meeting_date": long_date(spec.meeting_date),
         "supplementary": spec.is_supplementary,
         "supplementary_of": spec.supplementary_of,
+        "supplementary_number": spec.supplementary_sequence or "",
+        "original_publication_date": long_date(spec.original_published_on) if spec.original_published_on else "",
     }
 
 
-def front_sheet_context(spec: PackSpec, page_labels: dict[int, str]) -> dict[str, Any]:
-    """Variables of ``front_sheet.docx``; ``page_labels`` maps item number to "7" or "7–20"."""
+def front_sheet_context(spec: PackSpec, page_labels: dict[int, str], late_warning: str | None = None) -> dict[str, Any]:
+    """Variables of ``front_sheet.docx``; ``page_labels`` maps item number to "7" or "7–20",
+    ``late_warning`` is :func:`scrutiny.pack.publication.late_publication_warning`'s line."""
     items = []
     for entry in included_items(spec):
         # The supplementary front sheet lists only what it adds; the rest goes under "Still to follow".
@@ -92,7 +105,7 @@ def front_sheet_context(spec: PackSpec, page_labels: dict[int, str]) -> dict[str
                 "number": entry.number,
                 "title": entry.item.title,
                 "purpose": entry.item.purpose,
-                "presenters": list(entry.item.presenters),
+                "presenters": presenter_lines(entry.item),
                 "source": entry.item.source,
                 "responses": [_response_context(r) for r in shown],
                 "to_follow": entry.minutes_to_follow,
@@ -106,7 +119,11 @@ def front_sheet_context(spec: PackSpec, page_labels: dict[int, str]) -> dict[str
         "members": list(spec.members),
         "contact_officer": spec.contact_officer,
         "contact_email": spec.contact_email,
-        "publication_date": long_date(spec.publication_date),
+        "publication_date": long_date(spec.published_on),
+        "statutory_publication_date": (
+            long_date(spec.statutory_publication_date) if spec.statutory_publication_date else ""
+        ),
+        "late_publication_warning": late_warning or "",
         "version": spec.version,
         "items": items,
         "still_to_follow": to_follow_lines(spec) if spec.is_supplementary else [],
@@ -120,7 +137,7 @@ def cover_sheet_context(spec: PackSpec, entry: NumberedItem) -> dict[str, Any]:
         "number": entry.number,
         "title": entry.item.title,
         "purpose": entry.item.purpose,
-        "presenters": list(entry.item.presenters),
+        "presenters": presenter_lines(entry.item),
         "source": entry.item.source,
         "responses": [_response_context(r) for r in entry.responses],
     }

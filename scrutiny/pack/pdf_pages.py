@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from scrutiny.errors import ScrutinyError
+from scrutiny.pack.compose import Mark, MarkKey
 
 
 @dataclass(frozen=True)
@@ -44,28 +45,42 @@ def read_bookmarks(pdf: Path) -> tuple[list[Bookmark], int]:
         raise ScrutinyError(f"{pdf}: could not read the PDF's bookmarks ({exc})") from exc
 
 
-def heading_pages(pdf: Path, headings: list[tuple[int, str]]) -> tuple[dict[int, int], int]:
-    """Start page of each item, given ``(item number, heading text)`` in document order.
+def mark_pages(pdf: Path, marks: list[Mark]) -> tuple[dict[MarkKey, int], int]:
+    """The page each mark starts on, and the PDF's page count.
 
-    Headings are matched in order, each after the previous match, so an appended response
-    whose own heading happens to repeat an item title cannot steal that item's page.
+    Headings are matched to bookmarks in order, each after the previous match, so an appended
+    response whose own heading happens to repeat an item title cannot steal that item's page.
+    Pages reserved for a PDF response end just before whatever comes next (every item and
+    response starts on a new page), or at the end of the document.
     """
     bookmarks, page_count = read_bookmarks(pdf)
-    pages: dict[int, int] = {}
+    pages: dict[MarkKey, int] = {}
     position = 0
-    for number, heading in headings:
-        wanted = _collapse(heading)
+    for mark in marks:
+        if mark.reserved_pages:
+            continue
+        wanted = _collapse(mark.title)
         for index in range(position, len(bookmarks)):
             if bookmarks[index].title == wanted:
-                pages[number] = bookmarks[index].page
+                pages[mark.key] = bookmarks[index].page
                 position = index + 1
                 break
         else:
             raise ScrutinyError(
-                f"{pdf}: no bookmark for item {number} heading '{wanted}'; "
+                f"{pdf}: no bookmark for the heading '{wanted}'; "
                 "is the item title still a Heading 1 paragraph in the template?"
             )
+    next_start = page_count + 1
+    for mark in reversed(marks):
+        if mark.reserved_pages:
+            pages[mark.key] = next_start - mark.reserved_pages
+        next_start = pages[mark.key]
     return pages, page_count
+
+
+def item_starts(pages: dict[MarkKey, int]) -> dict[int, int]:
+    """Item number -> the page the item starts on."""
+    return {number: page for (number, index), page in pages.items() if index == 0}
 
 
 def page_ranges(starts: dict[int, int], page_count: int) -> dict[int, str]:

@@ -17,7 +17,11 @@ StandardRole = Literal["apologies", "urgent", "declarations", "minutes", "work_p
 
 @dataclass(frozen=True)
 class PackResponse:
-    """One written response to an item; ``document=None`` means not yet received ("to follow")."""
+    """One written response to an item; ``document=None`` means not yet received ("to follow").
+
+    ``document`` is a Word ``.docx`` (appended to both packs) or a ``.pdf`` (inserted into the
+    PDF pack; the DOCX pack shows a page naming it).
+    """
 
     organisation: str
     document: Path | None = None
@@ -27,24 +31,57 @@ class PackResponse:
     def to_follow(self) -> bool:
         return self.document is None
 
+    @property
+    def is_pdf(self) -> bool:
+        return self.document is not None and self.document.suffix.lower() == ".pdf"
+
+
+@dataclass(frozen=True)
+class Presenter:
+    """Who presents an item; printed "Name, role (Organisation)", leaving out what is empty."""
+
+    name: str
+    role: str = ""
+    organisation: str = ""
+
+    @property
+    def text(self) -> str:
+        person = ", ".join(part for part in (self.name.strip(), self.role.strip()) if part)
+        organisation = self.organisation.strip()
+        if person and organisation and organisation not in person:
+            return f"{person} ({organisation})"
+        return person or organisation
+
 
 @dataclass(frozen=True)
 class PackItem:
     title: str
     kind: ItemKind
     purpose: str = ""
-    presenters: list[str] = field(default_factory=list)
+    # Free text (e.g. from ``--presenter``) or a Presenter composed from the contact's data.
+    presenters: list[str | Presenter] = field(default_factory=list)
     source: str = ""  # e.g. "Recommendation 15 of the 2019 Serious Violence review"
     responses: list[PackResponse] = field(default_factory=list)
     role: StandardRole | None = None  # set on the items standard_agenda() makes
 
 
+WorkProgrammeStatus = Literal["this meeting", "planned", "held", "cancelled"]
+
+
 @dataclass(frozen=True)
 class WorkProgrammeRow:
+    """One item of the municipal year's work programme, or (``item=None``) a meeting with no items.
+
+    ``status`` is normally one of :data:`WorkProgrammeStatus`; ``requests`` summarises the
+    item's requests for written evidence, e.g. "2 of 3 responses received" (empty: none).
+    """
+
     meeting_date: date
-    item: str
-    source: str
-    status: str
+    item: str | None
+    source: str = ""
+    status: str = ""
+    requests: str = ""
+    meeting_cancelled: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +93,12 @@ class PackSpec:
     keep the same ``items`` so numbers match the original pack, but give each item only the
     responses received since that pack (received ones are added; ``document=None`` ones are
     listed as still to follow), and ``previous_minutes`` only if they were to follow before.
+
+    ``published_on`` is the day the pack is made (printed on the front sheet);
+    ``statutory_publication_date`` is the last day it could lawfully be published (five clear
+    working days before the meeting), used for the late-publication warning. A supplementary
+    pack names itself by ``supplementary_number`` (1 for the first) and the day the original
+    pack was published, ``original_published_on``.
     """
 
     committee_name: str
@@ -67,16 +110,26 @@ class PackSpec:
     members: list[str]  # Chair marked, e.g. "Cllr Sharon Patrick (Chair)"
     contact_officer: str
     contact_email: str
-    publication_date: date
+    published_on: date
     items: list[PackItem]
     previous_minutes: Path | None = None
     work_programme: list[WorkProgrammeRow] = field(default_factory=list)
     supplementary_of: int | None = None  # the pack version this one supplements
     version: int = 1
+    statutory_publication_date: date | None = None
+    original_published_on: date | None = None  # supplementary only: when the original pack came out
+    supplementary_number: int | None = None  # supplementary only: 1, 2, ... (default: version - 1)
+    municipal_year: str = ""  # e.g. "2026/27", heads the work programme
 
     @property
     def is_supplementary(self) -> bool:
         return self.supplementary_of is not None
+
+    @property
+    def supplementary_sequence(self) -> int | None:
+        if not self.is_supplementary:
+            return None
+        return self.supplementary_number if self.supplementary_number is not None else self.version - 1
 
 
 _APOLOGIES = PackItem("Apologies for absence", "standard", "To receive apologies for absence.", role="apologies")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from scrutiny.pack.context import cover_sheet_context, front_sheet_context, included_items
-from scrutiny.pack.spec import PackItem, PackResponse, PackSpec, standard_agenda
+from scrutiny.pack.spec import PackItem, PackResponse, PackSpec, Presenter, standard_agenda
 
 _COMMON: dict[str, str] = {
     "council_name": "The council, e.g. “London Borough of Hackney”.",
@@ -21,6 +21,9 @@ _COMMON: dict[str, str] = {
     "meeting_date": "The meeting's date, e.g. “Monday 9 December 2024”.",
     "supplementary": "True for a supplementary agenda.",
     "supplementary_of": "The pack version a supplementary agenda adds to; empty otherwise.",
+    "supplementary_number": "Which supplementary agenda this is (1, 2, …); empty for the original pack.",
+    "original_publication_date": "Supplementary agenda only: the day the original agenda pack was published, "
+    "e.g. “Friday 15 January 2027”.",
 }
 
 FRONT_SHEET_VARIABLES: dict[str, str] = {
@@ -30,9 +33,14 @@ FRONT_SHEET_VARIABLES: dict[str, str] = {
     "members": "Member names, the Chair marked. A list: e.g. `{{ members | join(', ') }}`.",
     "contact_officer": "The contact officer's name.",
     "contact_email": "The contact officer's e-mail address.",
-    "publication_date": "The day the pack is published, e.g. “Friday 29 November 2024”.",
+    "publication_date": "The day the pack is published (the day it is made), e.g. “Friday 29 November 2024”.",
+    "statutory_publication_date": "The last day the pack could lawfully be published (five clear working days "
+    "before the meeting); empty if not known.",
+    "late_publication_warning": "One line when the pack is published after its statutory publication date "
+    "(the late items need the Chair's agreement as urgent business); empty otherwise.",
     "version": "The pack's version number (1 for the first pack).",
-    "items": "The numbered agenda items (`item.number`, `item.title`, `item.purpose`, `item.presenters`, "
+    "items": "The numbered agenda items (`item.number`, `item.title`, `item.purpose`, `item.presenters` (one "
+    "line each, “Name, role (Organisation)”), "
     "`item.source`, `item.pages`, `item.to_follow`, `item.responses`). A list: loop with `{%tr for item in items %}`.",
     "still_to_follow": "Supplementary agenda only: one line per document still not received.",
 }
@@ -42,7 +50,8 @@ COVER_SHEET_VARIABLES: dict[str, str] = {
     "number": "The agenda item number.",
     "title": "The item title (keep it in the first Heading 1 paragraph).",
     "purpose": "What the item is for.",
-    "presenters": "Who presents. A list: e.g. `{{ presenters | join(', ') }}`.",
+    "presenters": "Who presents, one “Name, role (Organisation)” line each. A list: loop with "
+    "`{%p for p in presenters %}`.",
     "source": "Where the item comes from, e.g. “Recommendation 15 of the 2019 Serious Violence review”.",
     "responses": "The written responses (`r.organisation`, `r.to_follow`, `r.received_on`). "
     "A list: loop with `{%p for r in responses %}`.",
@@ -55,7 +64,9 @@ def sample_pack_spec() -> PackSpec:
         title="Stop and search annual update",
         kind="substantive",
         purpose="To receive the annual update on stop and search and the engagement with the monitoring groups.",
-        presenters=["Chief Superintendent James Conway, Central East BCU Commander"],
+        presenters=[
+            Presenter("Chief Superintendent James Conway", "Central East BCU Commander", "Metropolitan Police")
+        ],
         source="Recommendation 15 of the 2019 Serious Violence review",
         responses=[
             # The preview never opens the document: the front and cover sheets only list it.
@@ -73,7 +84,8 @@ def sample_pack_spec() -> PackSpec:
         members=["Cllr Sharon Patrick (Chair)", "Cllr Sade Etti (Vice Chair)", "Cllr Michelle Gregory"],
         contact_officer="Tracey Anderson, Overview and Scrutiny Officer",
         contact_email="tracey.anderson@hackney.example",
-        publication_date=date(2027, 1, 15),
+        published_on=date(2027, 1, 15),
+        statutory_publication_date=date(2027, 1, 15),
         items=standard_agenda([item], previous_meeting_date=date(2026, 11, 16)),
     )
 

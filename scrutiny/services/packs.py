@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from scrutiny.dates import clock_time
 from scrutiny.errors import ScrutinyError
 from scrutiny.pack.assemble import assemble_pack
-from scrutiny.pack.spec import PackItem, PackResponse, PackSpec, WorkProgrammeRow, standard_agenda
+from scrutiny.pack.spec import PackItem, PackResponse, PackSpec, Presenter, WorkProgrammeRow, standard_agenda
 from scrutiny.services.meetings import get_meeting
 from scrutiny.workspace import CommitteeContext, Workspace
 from state import models
@@ -79,6 +79,8 @@ def assemble_meeting_pack(workspace: Workspace, meeting_id: str, as_of: dt.date)
             supplementary_of=previous[-1].version if previous else None,
             minutes=minutes if new_minutes else None,
             as_of=as_of,
+            original=previous[0] if previous else None,
+            supplementary_number=sum(1 for pack in previous if pack.supplementary) + 1 if previous else None,
         )
         out_dir = workspace.settings.packs_dir / meeting.id
         assembled = assemble_pack(spec, _templates(workspace, committee), out_dir, with_pdf=workspace.settings.pdf)
@@ -145,6 +147,8 @@ def draft_pack(workspace: Workspace, meeting_id: str, as_of: dt.date) -> PackRes
         spec = _spec(
             session, committee, meeting, items, 1, supplementary_of=None,
             minutes=_previous_minutes(session, workspace, meeting),
+            # a preview of the pack as it will be published: on its statutory date at the earliest
+            as_of=max(as_of, committee.timetable(meeting.date).publication_date),
         )  # fmt: skip
     out_dir = workspace.settings.packs_dir / meeting.id / "draft"
     assembled = assemble_pack(spec, _templates(workspace, committee), out_dir, with_pdf=workspace.settings.pdf)
@@ -156,7 +160,7 @@ def draft_pack(workspace: Workspace, meeting_id: str, as_of: dt.date) -> PackRes
         str(assembled.pdf) if assembled.pdf else None,
         assembled.to_follow,
         True,
-        spec.publication_date.isoformat(),
+        spec.published_on.isoformat(),
     )
 
 
@@ -180,7 +184,7 @@ def _substantive_items(
     ).all()
     for item in agenda:
         responses: list[PackResponse] = []
-        presenters: list[str] = []
+        presenters: list[str | Presenter] = []
         requests = session.exec(
             select(models.Request)
             .where(models.Request.agenda_item_id == item.id, models.Request.status != RequestStatus.WITHDRAWN)
@@ -191,7 +195,11 @@ def _substantive_items(
             contact = session.get(models.Contact, request.contact_id) if request.contact_id else None
             if organisation is None:
                 raise ScrutinyError(f"request {request.id}: its organisation is missing from the database")
-            presenters.append(f"{contact.name}, {organisation.name}" if contact else organisation.name)
+            presenters.append(
+                Presenter(contact.name or contact.role, contact.role if contact.name else "", _display(organisation))
+                if contact
+                else _display(organisation)
+            )
             received = session.exec(
                 select(models.Response)
                 .where(models.Response.request_id == request.id)
@@ -253,7 +261,9 @@ def _spec(
     version: int,
     supplementary_of: int | None,
     minutes: Path | None,
-    as_of: dt.date | None = None,
+    as_of: dt.date,
+    original: models.Pack | None = None,
+    supplementary_number: int | None = None,
 ) -> PackSpec:
     info = committee.config.committee
     previous_meeting = _previous_meeting(session, meeting)
@@ -268,10 +278,11 @@ def _spec(
         members=members,
         contact_officer=f"{info.officer.name}, {info.officer.role}",
         contact_email=info.officer.email,
-        # a supplementary agenda is published the day it is made, not on the first pack's date
-        publication_date=max(committee.timetable(meeting.date).publication_date, as_of)
-        if supplementary_of is not None
-        else committee.timetable(meeting.date).publication_date,
+        published_on=as_of,  # a pack is published the day it is made
+        statutory_publication_date=committee.timetable(meeting.date).publication_date,
+        original_published_on=original.created_on if original is not None else None,
+        supplementary_number=supplementary_number,
+        municipal_year=_municipal_year(meeting.date)[2],
         items=standard_agenda(items, previous_meeting_date=previous_meeting.date if previous_meeting else None),
         previous_minutes=minutes,
         work_programme=_work_programme(session, meeting),
@@ -280,18 +291,64 @@ def _spec(
     )
 
 
+def _municipal_year(day: dt.date) -> tuple[dt.date, dt.date, str]:
+    """The municipal year (May to April) holding ``day``: first day, first day of the next, "2026/27"."""
+    first = dt.date(day.year if day.month >= 5 else day.year - 1, 5, 1)
+    return first, dt.date(first.year + 1, 5, 1), f"{first.year}/{(first.year + 1) % 100:02d}"
+
+
+def _requests_summary(session: Session, item: models.AgendaItem) -> str:
+    statuses = [
+        request.status
+        for request in session.exec(select(models.Request).where(models.Request.agenda_item_id == item.id))
+        if request.status != RequestStatus.WITHDRAWN
+    ]
+    if not statuses:
+        return ""
+    received = sum(status in (RequestStatus.RECEIVED, RequestStatus.RECEIVED_LATE) for status in statuses)
+    late = sum(status in (RequestStatus.OVERDUE, RequestStatus.ESCALATED) for status in statuses)
+    return f"{received} of {len(statuses)} responses received" + (f", {late} overdue" if late else "")
+
+
 def _work_programme(session: Session, meeting: models.Meeting) -> list[WorkProgrammeRow]:
+    """Every meeting of the municipal year with its items; a meeting without items gets one row."""
+    first, after, _ = _municipal_year(meeting.date)
     rows = []
-    for other, item in session.exec(
-        select(models.Meeting, models.AgendaItem)
-        .join(models.AgendaItem, col(models.AgendaItem.meeting_id) == col(models.Meeting.id))
+    for other in session.exec(
+        select(models.Meeting)
         .where(
             models.Meeting.committee_id == meeting.committee_id,
-            col(models.Meeting.date) >= meeting.date,
-            col(models.AgendaItem.removed).is_(False),
+            col(models.Meeting.date) >= first,
+            col(models.Meeting.date) < after,
         )
-        .order_by(col(models.Meeting.date), col(models.AgendaItem.id))
+        .order_by(col(models.Meeting.date))
     ):
-        status = "cancelled" if other.cancelled else ("this meeting" if other.id == meeting.id else "planned")
-        rows.append(WorkProgrammeRow(other.date, item.title, item.source, status))
+        if other.cancelled:
+            status = "cancelled"
+        elif other.id == meeting.id:
+            status = "this meeting"
+        else:
+            status = "held" if other.date < meeting.date else "planned"
+        items = session.exec(
+            select(models.AgendaItem)
+            .where(models.AgendaItem.meeting_id == other.id, col(models.AgendaItem.removed).is_(False))
+            .order_by(col(models.AgendaItem.id))
+        ).all()
+        if not items:
+            rows.append(WorkProgrammeRow(other.date, None, meeting_cancelled=other.cancelled))
+        for item in items:
+            rows.append(
+                WorkProgrammeRow(
+                    other.date,
+                    item.title,
+                    item.source,
+                    status,
+                    _requests_summary(session, item),
+                    meeting_cancelled=other.cancelled,
+                )
+            )
     return rows
+
+
+def _display(organisation: models.Organisation) -> str:
+    return organisation.short_name or organisation.name
