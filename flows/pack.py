@@ -33,4 +33,6 @@ def assemble_agenda_pack_flow(meeting_id: str, as_of: dt.date | None = None) -> 
     with libreoffice_session():  # the pack's passes share one warm LibreOffice
         result = assemble_pack_task(meeting_id, as_of or today_in_london())
     print(f"{meeting_id}: pack v{result.version} at {result.docx}")
+    if result.late_warning:
+        print(f"Warning: {result.late_warning}")
     return result

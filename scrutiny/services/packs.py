@@ -28,6 +28,7 @@ class PackResult:
     to_follow: list[str]
     created: bool
     publication_date: str = ""
+    late_warning: str | None = None  # published after the statutory date: the items need the Chair's agreement
 
 
 def packs_due(session: Session, committee: CommitteeContext, as_of: dt.date) -> list[str]:
@@ -115,6 +116,8 @@ def assemble_meeting_pack(workspace: Workspace, meeting_id: str, as_of: dt.date)
             str(assembled.pdf) if assembled.pdf else None,
             assembled.to_follow,
             True,
+            as_of.isoformat(),
+            assembled.late_warning,
         )
 
 

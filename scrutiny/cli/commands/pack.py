@@ -33,4 +33,6 @@ def run(args: argparse.Namespace) -> str:
     if result.pdf:
         lines.append(f"PDF: {result.pdf}")
     lines.extend(f"To follow: {line}" for line in result.to_follow)
+    if result.late_warning:
+        lines.append(f"Warning: {result.late_warning}")
     return "\n".join(lines)

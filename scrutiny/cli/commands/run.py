@@ -40,6 +40,7 @@ def run(args: argparse.Namespace) -> str:
     made = [pack for pack in result.packs if pack.created]
     out += [f"Agenda packs written: {len(made)}"]
     out += [f"  {path}" for pack in made for path in (pack.docx, pack.pdf) if path]
+    out += [f"  Warning: {pack.late_warning}" for pack in made if pack.late_warning]
     for draft in result.drafts:
         out += [f"Draft pack for the next meeting ({draft.meeting_id}, published {draft.publication_date}):"]
         out += [f"  {path}" for path in (draft.docx, draft.pdf) if path]
