@@ -5,4 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 export SCRUTINY_HOME=${SCRUTINY_HOME:-$PWD}
-exec .venv/bin/scrutiny run "$@"
+# --demo: on a day with no letter due, the next meeting's letters are issued early (and it says so).
+.venv/bin/scrutiny run --demo "$@"
+cat <<'EOF'
+
+To use the scrutiny command from here:
+  source .venv/bin/activate && scrutiny --help     (or, without activating: ./bin/scrutiny --help)
+EOF

@@ -29,15 +29,20 @@ command -v "$python" >/dev/null 2>&1 || python=python3
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
-stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+# Running needs only the package; the tests add their extras (SCRUTINY_SETUP_TESTS=1).
+extras=""
+[ "${SCRUTINY_SETUP_TESTS:-0}" = 1 ] && extras="[test]"
+stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)${extras:+-test}
 if [ ! -f "$stamp" ]; then
-  echo "setup: installing the package and its pinned dependencies into .venv"
+  echo "setup: installing the package${extras:+ and its test tools} (pinned) into .venv"
   log=.venv/pip-install.log
-  if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e ".[test]"; } >"$log" 2>&1; then
+  if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e ".$extras"; } >"$log" 2>&1; then
     tail -n 30 "$log" >&2
     echo "setup: pip install failed; the whole log is in $log" >&2
     exit 1
   fi
+  # A test install also serves a plain run; a plain one does not serve the tests.
   rm -f .venv/.installed-*
   touch "$stamp"
+  [ -n "$extras" ] && touch "${stamp%-test}"
 fi

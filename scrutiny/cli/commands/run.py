@@ -1,39 +1,83 @@
-"""scrutiny run [--as-of DATE]: the whole cycle as one flow, for every committee."""
+"""scrutiny run [--as-of DATE] [--demo]: the whole cycle as one flow, for every committee."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+from typing import TYPE_CHECKING
 
 from scrutiny.cli.commands._common import Subparsers, add_as_of, add_committee, as_of, listed_committee
 from scrutiny.cli.output import table
+from scrutiny.services.demo import next_meeting_to_show, where_to_look
 from scrutiny.services.documents import describe_documents
 from scrutiny.services.home import open_workspace
 from scrutiny.services.responses import responses_due
+from scrutiny.services.tracker import write_due_workbook
+from scrutiny.workspace import Workspace
+
+if TYPE_CHECKING:  # the flows import Prefect, which only flow commands need to load
+    from flows.cycle import CycleResult
 
 
 def register(commands: Subparsers) -> None:
     parser = commands.add_parser(
-        "run", help="the whole cycle for every committee: plan, letters, chasers, packs due (flow scrutiny-cycle)"
+        "run",
+        help="the whole cycle for every committee: plan, collect responses, letters, chasers, packs due "
+        "(flow scrutiny-cycle)",
     )
     add_as_of(parser)
     add_committee(parser, listing=True)
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="a first look: when no committee has a letter out for a coming meeting, issue the next meeting's "
+        "letters early (and say so); write tracker.xlsx in the home; end with where to look",
+    )
     parser.set_defaults(handler=run, flow_command=True)
 
 
 def run(args: argparse.Namespace) -> str:
     from flows.cycle import scrutiny_cycle_flow
+    from flows.letters import issue_request_letters_flow
 
     day = as_of(args)
     workspace = open_workspace()
     committee_id = listed_committee(args, workspace)
     result = scrutiny_cycle_flow(as_of=day, committee_id=committee_id)
+    letters_ids, notes = list(result.letters), []
+    if args.demo:
+        with workspace.session() as session:
+            early = next_meeting_to_show(session, workspace, day, committee_id)
+        if early is not None:
+            letters_ids += issue_request_letters_flow(as_of=day, meeting_id=early.meeting_id)
+            notes.append(
+                f"Demo: no letter was due today, so the letters for the meeting of {early.meeting_date} "
+                f"({early.meeting_id}) were issued early; their window opens {early.window_opens}."
+            )
+    out = _report(workspace, day, committee_id, result, letters_ids)
+    if args.demo:
+        tracker = workspace.home / "tracker.xlsx"
+        with workspace.session() as session:
+            rows = [row.as_dict() for row in responses_due(session, workspace, day, committee_id=committee_id)]
+        write_due_workbook(rows, tracker)
+        out += ["", *notes, *where_to_look(workspace, result, tracker)]
+    return "\n".join(out)
+
+
+def _report(
+    workspace: Workspace, day: dt.date, committee_id: str | None, result: CycleResult, letter_ids: list[int]
+) -> list[str]:
     with workspace.session() as session:
-        letters = describe_documents(session, workspace, result.letters)
+        letters = describe_documents(session, workspace, letter_ids)
         chasers = describe_documents(session, workspace, result.chasers)
         due = [row.as_dict() for row in responses_due(session, workspace, day, committee_id=committee_id)]
     names = ", ".join(c.name for c in workspace.selected(committee_id))
     out = [f"Cycle as of {day.isoformat()} ({names})", "", "Annual update items:"]
     out.append(table([p.as_dict() for p in result.placements], ["committee", "commitment", "meeting_id", "reason"]))
+    recorded = [row for row in result.collected if row.outcome == "recorded"]
+    if result.collected:
+        out += ["", f"Responses collected: {len(recorded)} of {len(result.collected)} message(s) and file(s) seen"]
+        out += [f"  {row.name}: {row.outcome} {row.detail}".rstrip() for row in result.collected]
     out += ["", f"Letters written: {len(letters)} (under {workspace.settings.letters_dir})"]
     out += [f"  {path}" for row in letters for path in (row["path"], row["pdf"]) if path]
     out += [f"Chasers written: {len(chasers)}"] + [f"  {p}" for row in chasers for p in (row["path"], row["pdf"]) if p]
@@ -42,11 +86,11 @@ def run(args: argparse.Namespace) -> str:
     out += [f"  {path}" for pack in made for path in (pack.docx, pack.pdf) if path]
     out += [f"  Warning: {pack.late_warning}" for pack in made if pack.late_warning]
     for draft in result.drafts:
-        out += [f"Draft pack for the next meeting ({draft.meeting_id}, published {draft.publication_date}):"]
+        out += [f"Draft pack for the next meeting ({draft.meeting_id}, to be published {draft.publication_date}):"]
         out += [f"  {path}" for path in (draft.docx, draft.pdf) if path]
     out += [
         "",
         "Responses due:",
         table(due, ["committee", "request_id", "meeting_id", "organisation", "due_date", "status", "action_needed"]),
     ]
-    return "\n".join(out)
+    return out
