@@ -7,6 +7,8 @@ import datetime as dt
 from prefect import flow, task
 
 from flows.deliver import deliver_pending, delivery_failure
+from scrutiny.runtime.artifacts import publish_run_artifacts
+from scrutiny.runtime.guard import check_run_environment
 from scrutiny.services import correspondence
 from scrutiny.workspace import open_workspace, today_in_london
 
@@ -23,6 +25,13 @@ def write_chaser_task(request_id: str, kind: str, as_of: dt.date) -> int | None:
 
 @flow(name="chase-responses", log_prints=True)
 def chase_responses_flow(as_of: dt.date | None = None, deliver: bool = True) -> list[int]:
+    """Reminders, overdue notices and escalations for the responses not yet received.
+
+    Args:
+        as_of: The day to chase as of (YYYY-MM-DD); empty means today in Europe/London.
+        deliver: E-mail the chasers written (and anything still undelivered) straight away.
+    """
+    where = check_run_environment()
     day = as_of or today_in_london()
     workspace = open_workspace()
     with workspace.session() as session:
@@ -31,6 +40,8 @@ def chase_responses_flow(as_of: dt.date | None = None, deliver: bool = True) -> 
     sent = [d for d in written if d is not None]
     print(f"{len(sent)} chaser(s) written as of {day.isoformat()}")
     failures = deliver_pending(workspace) if deliver else []
+    done = [f"{len(sent)} chaser(s) written", f"{len(failures)} e-mail(s) could not be sent"]
+    publish_run_artifacts(workspace, kind="chase", title="Chasers", as_of=day, done=done, where=where)
     if failures:
         raise delivery_failure(f"{len(sent)} chaser(s) written and recorded", failures)
     return sent

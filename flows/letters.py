@@ -7,6 +7,7 @@ import datetime as dt
 from prefect import flow, task
 
 from flows.deliver import deliver_pending, delivery_failure
+from scrutiny.runtime.guard import check_run_environment
 from scrutiny.services import correspondence
 from scrutiny.workspace import open_workspace, today_in_london
 
@@ -28,6 +29,15 @@ def issue_request_letters_flow(
     reissue_request_id: str | None = None,
     deliver: bool = True,
 ) -> list[int]:
+    """Issue the request letters whose window has opened, then e-mail what is undelivered.
+
+    Args:
+        as_of: The day to issue as of (YYYY-MM-DD); empty means today in Europe/London.
+        meeting_id: Issue this meeting's letters now, even before their window opens.
+        reissue_request_id: Reissue the letter of this one request (after its due date moved).
+        deliver: E-mail the letters written (and anything still undelivered) straight away.
+    """
+    check_run_environment()
     day = as_of or today_in_london()
     workspace = open_workspace()
     if reissue_request_id:

@@ -6,6 +6,7 @@ import datetime as dt
 
 from prefect import flow, task
 
+from scrutiny.runtime.guard import check_run_environment
 from scrutiny.services.packs import PackResult, assemble_meeting_pack, draft_pack
 from scrutiny.workspace import open_workspace, today_in_london
 
@@ -22,6 +23,13 @@ def draft_pack_task(meeting_id: str, as_of: dt.date) -> PackResult:
 
 @flow(name="assemble-agenda-pack", log_prints=True)
 def assemble_agenda_pack_flow(meeting_id: str, as_of: dt.date | None = None) -> PackResult:
+    """Assemble a meeting's agenda pack, or a supplementary pack when late responses arrived.
+
+    Args:
+        meeting_id: The meeting, as 'scrutiny meetings list' shows it.
+        as_of: The day to assemble as of (YYYY-MM-DD); empty means today in Europe/London.
+    """
+    check_run_environment()
     result = assemble_pack_task(meeting_id, as_of or today_in_london())
     print(f"{meeting_id}: pack v{result.version} at {result.docx}")
     return result

@@ -12,6 +12,7 @@ from scrutiny.cli.commands import (
     remind,
     responses,
     run,
+    server,
     templates,
     timetable,
 )
@@ -30,4 +31,5 @@ COMMANDS = [
     pack,
     run,
     templates,
+    server,
 ]
