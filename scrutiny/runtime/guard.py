@@ -83,7 +83,8 @@ def require_explicit_settings(environ: Mapping[str, str]) -> str | None:
         problems.append(f"SCRUTINY_HOME {home} is not a folder on this worker (mount the shared home there)")
     url = environ.get("SCRUTINY_DATABASE_URL", "").strip()
     block = environ.get("SCRUTINY_DATABASE_URL_BLOCK", "").strip()
-    pinned = _read_secret_block(block, problems) if block else None
+    # The worker's own SCRUTINY_DATABASE_URL is explicit enough; a block that exists must agree with it.
+    pinned = _read_secret_block(block, problems, required=not url) if block else None
     if pinned and url and pinned != url:
         problems.append(
             f"the worker's SCRUTINY_DATABASE_URL {redact(url)} differs from {redact(pinned)} in the "
@@ -96,13 +97,14 @@ def require_explicit_settings(environ: Mapping[str, str]) -> str | None:
     return pinned
 
 
-def _read_secret_block(name: str, problems: list[str]) -> str | None:
+def _read_secret_block(name: str, problems: list[str], *, required: bool) -> str | None:
     from prefect.blocks.system import Secret
 
     try:
         value = str(Secret.load(name).get()).strip()
     except ValueError:
-        problems.append(f"the database's Prefect Secret block {name!r} does not exist")
+        if required:
+            problems.append(f"the database's Prefect Secret block {name!r} does not exist")
         return None
     if not value:
         problems.append(f"the database's Prefect Secret block {name!r} is empty")

@@ -141,11 +141,12 @@ def start_server(settings: Settings, environ: Mapping[str, str] | None = None) -
             )
         clear_server_state(home)
         notes.append(f"Cleared a stale record of a server started {existing.started_at}.")
+    external = environ.get("PREFECT_API_URL", "").strip().rstrip("/")
+    port = None if external else _choose_port(settings)  # before anything is written
     revision, committees = _prepare_home()
     prefect_home = home / ".prefect"
     logs = prefect_home / "logs"
     child_env = {**environ, "PREFECT_HOME": str(prefect_home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    external = environ.get("PREFECT_API_URL", "").strip().rstrip("/")
     state = ServerState(
         api_url=external,
         ui_url=external.removesuffix("/api"),
@@ -168,8 +169,8 @@ def start_server(settings: Settings, environ: Mapping[str, str] | None = None) -
                 f"PREFECT_API_URL is set: using the Prefect server at {external}; only the work pool, "
                 "the deployments and a worker are started here."
             )
-        else:
-            state, server = _start_prefect_server(settings, state, child_env, logs)
+        elif port is not None:
+            state, server = _start_prefect_server(settings.server_host, port, state, child_env, logs)
             started.append(server)
         api_url = state.api_url
         api.ensure_work_pool(api_url)
@@ -201,10 +202,8 @@ def start_server(settings: Settings, environ: Mapping[str, str] | None = None) -
 
 
 def _start_prefect_server(
-    settings: Settings, state: ServerState, env: dict[str, str], logs: Path
+    host: str, port: int, state: ServerState, env: dict[str, str], logs: Path
 ) -> tuple[ServerState, ProcessRecord]:
-    host = settings.server_host
-    port = _choose_port(settings)
     reach = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
     api_url, ui_url = f"http://{reach}:{port}/api", f"http://{reach}:{port}"
     server_env = {key: value for key, value in env.items() if key != "PREFECT_API_URL"}
