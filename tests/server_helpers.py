@@ -92,7 +92,7 @@ with get_client(sync_client=True) as client:
     elif op == "deployment":
         d = client.read_deployment_by_name(args["name"])
         out = json.loads(d.model_dump_json(include={"id", "job_variables", "concurrency_limit", "concurrency_options",
-            "tags", "parameter_openapi_schema", "pull_steps", "entrypoint", "schedules"}))
+            "tags", "parameter_openapi_schema", "pull_steps", "entrypoint", "schedules", "global_concurrency_limit"}))
     elif op == "workers":
         out = [{"name": w.name, "status": w.status.value} for w in client.read_workers_for_work_pool(args["pool"])]
     else:
