@@ -122,3 +122,13 @@ def test_configured_port_in_use_is_one_line(tmp_path: Path) -> None:
 def _count(home: Path, table: str) -> int:
     with sqlite3.connect(home / "state" / "scrutiny.db") as connection:
         return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def test_a_prefect_api_url_that_does_not_answer_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    api = f"http://127.0.0.1:{free_port()}/api"
+    refused = scrutiny(clean_env(home, PREFECT_API_URL=api), "server", "start")
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(f"scrutiny: error: PREFECT_API_URL {api} does not answer")
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert not (home / "state").exists() and not (home / ".prefect" / "server.json").exists()

@@ -142,7 +142,18 @@ def start_server(settings: Settings, environ: Mapping[str, str] | None = None) -
         clear_server_state(home)
         notes.append(f"Cleared a stale record of a server started {existing.started_at}.")
     external = environ.get("PREFECT_API_URL", "").strip().rstrip("/")
-    port = None if external else _choose_port(settings)  # before anything is written
+    # Everything that can refuse does so before anything is written or started.
+    port = None if external else _choose_port(settings)
+    if external:
+        if not api_healthy(external):
+            raise ScrutinyError(
+                f"PREFECT_API_URL {external} does not answer: start that server, or unset PREFECT_API_URL "
+                "so that 'scrutiny server start' runs one for this home"
+            )
+        notes.append(
+            f"PREFECT_API_URL is set: using the Prefect server at {external}; only the work pool, "
+            "the deployments and a worker are started here."
+        )
     revision, committees = _prepare_home()
     prefect_home = home / ".prefect"
     logs = prefect_home / "logs"
@@ -159,17 +170,7 @@ def start_server(settings: Settings, environ: Mapping[str, str] | None = None) -
     )
     started: list[ProcessRecord] = []
     try:
-        if external:
-            if not api_healthy(external):
-                raise ScrutinyError(
-                    f"PREFECT_API_URL {external} does not answer: start that server, or unset PREFECT_API_URL "
-                    "so that 'scrutiny server start' runs one for this home"
-                )
-            notes.append(
-                f"PREFECT_API_URL is set: using the Prefect server at {external}; only the work pool, "
-                "the deployments and a worker are started here."
-            )
-        elif port is not None:
+        if port is not None:
             state, server = _start_prefect_server(settings.server_host, port, state, child_env, logs)
             started.append(server)
         api_url = state.api_url
