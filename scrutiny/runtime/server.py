@@ -255,7 +255,10 @@ def stop_server(home: Path) -> StopResult:
         return StopResult(home=str(home), state=None, leftover=[])
     # The worker first, so it is not left polling a server that has gone.
     ordered = sorted(state.processes, key=lambda p: p.name != "worker")
-    leftover = [info.pid for record in ordered for info in terminate([record])]
+    # A worker's SIGTERM lets the flow runs it started finish: give them a minute.
+    leftover = [
+        info.pid for record in ordered for info in terminate([record], grace_s=60 if record.name == "worker" else 20)
+    ]
     if leftover:
         raise ScrutinyError(f"processes {', '.join(map(str, leftover))} did not end; the record is kept")
     if not state.external_api and state.api_url:
