@@ -9,6 +9,8 @@ from prefect import flow, task
 from flows.deliver import deliver_pending, delivery_failure, ensure_pdf
 from scrutiny.documents.libreoffice import libreoffice_session
 from scrutiny.letters.context import LetterKind
+from scrutiny.runtime.artifacts import publish_run_artifacts
+from scrutiny.runtime.guard import check_run_environment
 from scrutiny.services import chasers
 from scrutiny.services.home import open_workspace
 from scrutiny.workspace import retry_on_conflict, today_in_london
@@ -38,6 +40,7 @@ def chase_responses_flow(
         committee_id: One committee's ID; default every committee in the home.
         deliver: E-mail what was written (and anything still pending).
     """
+    where = check_run_environment()
     day = as_of or today_in_london()
     workspace = open_workspace()
     due: list[tuple[str, LetterKind]] = []
@@ -49,6 +52,8 @@ def chase_responses_flow(
     sent = [d for d in written if d is not None]
     print(f"{len(sent)} chaser(s) written as of {day.isoformat()}")
     failures = deliver_pending(workspace) if deliver else []
+    done = [f"{len(sent)} chaser(s) written", f"{len(failures)} e-mail(s) could not be sent"]
+    publish_run_artifacts(workspace, kind="chase", title="Chasers", as_of=day, done=done, where=where)
     if failures:
         raise delivery_failure(f"{len(sent)} chaser(s) written and recorded", failures)
     return sent

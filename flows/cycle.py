@@ -15,6 +15,8 @@ from flows.letters import issue_request_letters_flow
 from flows.pack import assemble_pack_task, draft_pack_task
 from flows.plan import plan_annual_updates_flow
 from scrutiny.documents.libreoffice import libreoffice_session
+from scrutiny.runtime.artifacts import publish_run_artifacts
+from scrutiny.runtime.guard import RunEnvironment, check_run_environment
 from scrutiny.services.collect import CollectedRow
 from scrutiny.services.home import open_workspace
 from scrutiny.services.packs import PackResult, next_meeting_before_publication, packs_due
@@ -41,12 +43,13 @@ def scrutiny_cycle_flow(as_of: dt.date | None = None, committee_id: str | None =
         as_of: The day to run as of (default today in Europe/London).
         committee_id: One committee's ID; default every committee in the home.
     """
+    where = check_run_environment()
     day = as_of or today_in_london()
     with libreoffice_session():  # one warm LibreOffice for the letters', chasers' and packs' PDFs
-        return _cycle(day, committee_id)
+        return _cycle(day, committee_id, where)
 
 
-def _cycle(day: dt.date, committee_id: str | None) -> CycleResult:
+def _cycle(day: dt.date, committee_id: str | None, where: RunEnvironment) -> CycleResult:
     placements = plan_annual_updates_flow(as_of=day, committee_id=committee_id)
     # Responses that arrived are taken in before chasing, so nobody is chased for one already sent.
     collected = collect_responses_flow(as_of=day, committee_id=committee_id)
@@ -65,6 +68,16 @@ def _cycle(day: dt.date, committee_id: str | None) -> CycleResult:
             upcoming += [nxt] if nxt else []
     packs = [assemble_pack_task(meeting_id, day) for meeting_id in meetings]
     drafts = [draft_pack_task(meeting_id, day) for meeting_id in upcoming]
+    late = [f"pack {pack.meeting_id} v{pack.version}: {pack.late_warning}" for pack in packs if pack.late_warning]
+    done = [
+        f"{len(placements)} annual update(s) planned",
+        f"{sum(1 for row in collected if row.outcome == 'recorded')} response(s) collected",
+        f"{len(letters)} letter(s) and {len(chasers)} chaser(s) written",
+        f"{sum(1 for pack in packs if pack.created)} pack(s) assembled",
+        *late,
+        f"{len(failures)} e-mail(s) could not be sent",
+    ]
+    publish_run_artifacts(workspace, kind="cycle", title="Scrutiny cycle", as_of=day, done=done, where=where)
     if failures:
         raise delivery_failure(
             f"the cycle wrote {len(letters)} letter(s), {len(chasers)} chaser(s) and {len(packs)} pack(s)", failures

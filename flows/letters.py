@@ -8,6 +8,7 @@ from prefect import flow, task
 
 from flows.deliver import deliver_pending, delivery_failure, ensure_pdf
 from scrutiny.documents.libreoffice import libreoffice_session
+from scrutiny.runtime.guard import check_run_environment
 from scrutiny.services import letters
 from scrutiny.services.home import open_workspace
 from scrutiny.workspace import retry_on_conflict, today_in_london
@@ -44,6 +45,7 @@ def issue_request_letters_flow(
         reissue_letter_id: Write a new version of this letter, keeping the earlier one.
         deliver: E-mail what was written (and anything still pending).
     """
+    check_run_environment()
     day = as_of or today_in_london()
     workspace = open_workspace()
     if reissue_letter_id:

@@ -7,6 +7,7 @@ import datetime as dt
 from prefect import flow, task
 
 from scrutiny.documents.libreoffice import libreoffice_session
+from scrutiny.runtime.guard import check_run_environment
 from scrutiny.services.home import open_workspace
 from scrutiny.services.packs import PackResult, assemble_meeting_pack, draft_pack
 from scrutiny.workspace import today_in_london
@@ -30,6 +31,7 @@ def assemble_agenda_pack_flow(meeting_id: str, as_of: dt.date | None = None) -> 
         meeting_id: The meeting, e.g. lih-2027-01-25.
         as_of: The day the pack is made (default today in Europe/London).
     """
+    check_run_environment()
     with libreoffice_session():  # the pack's passes share one warm LibreOffice
         result = assemble_pack_task(meeting_id, as_of or today_in_london())
     print(f"{meeting_id}: pack v{result.version} at {result.docx}")

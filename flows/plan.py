@@ -6,6 +6,7 @@ import datetime as dt
 
 from prefect import flow
 
+from scrutiny.runtime.guard import check_run_environment
 from scrutiny.services.home import open_workspace
 from scrutiny.services.planning import PlanRow, plan_annual_updates
 from scrutiny.workspace import retry_on_conflict, today_in_london
@@ -19,6 +20,7 @@ def plan_annual_updates_flow(as_of: dt.date | None = None, committee_id: str | N
         as_of: The day to plan as of (default today in Europe/London).
         committee_id: One committee's ID; default every committee in the home.
     """
+    check_run_environment()
     workspace = open_workspace()
     day = as_of or today_in_london()
     rows: list[PlanRow] = []

@@ -10,6 +10,7 @@ from prefect import flow
 
 from scrutiny.documents.libreoffice import libreoffice_session
 from scrutiny.intake import IntakeLimits, inspect_response
+from scrutiny.runtime.guard import check_run_environment
 from scrutiny.services.home import open_workspace
 from scrutiny.services.responses import RecordedResponse, record_response
 from scrutiny.workspace import retry_on_conflict, today_in_london
@@ -27,6 +28,7 @@ def record_response_flow(
         received_on: The day it arrived (default today).
         as_of: Today, for simulations (default today in Europe/London).
     """
+    check_run_environment()
     workspace = open_workspace()
     today = as_of or today_in_london()
     with tempfile.TemporaryDirectory(prefix="scrutiny-intake-") as work, libreoffice_session():

@@ -13,6 +13,10 @@ if [ "${SCRUTINY_SETUP_TESTS:-0}" = 1 ]; then
   command -v pg_ctlcluster >/dev/null 2>&1 || want_apt+=(postgresql)
   command -v pdftotext >/dev/null 2>&1 || want_apt+=(poppler-utils)
   command -v dovecot >/dev/null 2>&1 || want_apt+=(dovecot-imapd)  # a real IMAP server for the intake tests
+  # The browser test drives Debian's Chromium through its chromedriver; the unit test checks deploy/*.service.
+  [ -x /usr/bin/chromium ] || want_apt+=(chromium)
+  [ -x /usr/bin/chromedriver ] || want_apt+=(chromium-driver)
+  command -v systemd-analyze >/dev/null 2>&1 || want_apt+=(systemd)
 fi
 if [ ${#want_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

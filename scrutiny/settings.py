@@ -75,6 +75,26 @@ class Settings(BaseSettings):
         default=None, description="IMAP folder collected messages are moved to; unset: they stay, marked seen."
     )
     imap_ssl: bool = Field(default=True, description="Connect to the IMAP server over TLS (IMAPS).")
+    database_url_block: str | None = Field(
+        default=None,
+        description="Name of a Prefect Secret block holding the database URL; read by deployment runs when "
+        "SCRUTINY_DATABASE_URL is unset.",
+    )
+    server_host: str = Field(
+        default="127.0.0.1", description="Address 'scrutiny server start' binds the Prefect server to."
+    )
+    server_port: int | None = Field(
+        default=None,
+        description="Port of the Prefect server 'scrutiny server start' runs; default 4200, or a free port if taken.",
+    )
+    expect_revision: str | None = Field(
+        default=None,
+        description="Schema revision a deployment run requires (pinned by 'scrutiny server start'); empty: any.",
+    )
+    expect_committees: str | None = Field(
+        default=None,
+        description="Comma-separated committee IDs a deployment run requires (pinned by 'scrutiny server start').",
+    )
 
     @field_validator("delivery_retry_delays")
     @classmethod

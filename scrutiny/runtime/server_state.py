@@ -37,6 +37,11 @@ class ServerState:
     prefect_home: str
     work_pool: str
     processes: list[ProcessRecord] = field(default_factory=list)
+    # Added for `scrutiny server status`; defaults keep older records readable.
+    home: str = ""
+    logs_dir: str = ""
+    started_at: str = ""  # ISO time, UTC
+    external_api: bool = False  # PREFECT_API_URL named a server `start` did not start: only the worker is ours
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)

@@ -13,6 +13,7 @@ from scrutiny.cli.commands import (
     remind,
     responses,
     run,
+    server,
     templates,
     timetable,
 )
@@ -32,4 +33,5 @@ COMMANDS = [
     pack,
     run,
     templates,
+    server,
 ]
