@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from prefect import flow, task
 
@@ -55,7 +56,7 @@ def issue_request_letters_flow(
         letter_ids, reissue = [], False
         for committee in scope:
             letter_ids += retry_on_conflict(
-                workspace, lambda session, c=committee: letters.letters_ready(session, c, day, meeting_id)
+                workspace, partial(letters.letters_ready, committee=committee, as_of=day, meeting_id=meeting_id)
             )
     with libreoffice_session():  # one warm LibreOffice for every PDF of this run
         written = [write_letter_task(letter_id, day, reissue) for letter_id in letter_ids]

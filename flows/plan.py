@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from prefect import flow
+from sqlmodel import Session
 
 from scrutiny.runtime.guard import check_run_environment
 from scrutiny.services.home import open_workspace
 from scrutiny.services.planning import PlanRow, plan_annual_updates
-from scrutiny.workspace import retry_on_conflict, today_in_london
+from scrutiny.workspace import CommitteeContext, retry_on_conflict, today_in_london
+
+
+def _plan(session: Session, *, committee: CommitteeContext, day: dt.date) -> list[PlanRow]:
+    return plan_annual_updates(session, committee, day)
 
 
 @flow(name="plan-annual-updates", log_prints=True)
@@ -25,7 +31,7 @@ def plan_annual_updates_flow(as_of: dt.date | None = None, committee_id: str | N
     day = as_of or today_in_london()
     rows: list[PlanRow] = []
     for committee in workspace.selected(committee_id):
-        rows += retry_on_conflict(workspace, lambda session, c=committee: plan_annual_updates(session, c, day))
+        rows += retry_on_conflict(workspace, partial(_plan, committee=committee, day=day))
     for row in rows:
         print(f"{row.committee} {row.commitment}: {row.meeting_id or 'not placed'} ({row.reason})")
     return rows

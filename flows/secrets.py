@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from prefect.blocks.system import Secret
 
 from scrutiny.errors import ScrutinyError
@@ -19,7 +21,7 @@ def smtp_password(settings: Settings) -> str | None:
 
 def secret_value(block_name: str) -> str:
     try:
-        block = Secret.load(block_name, _sync=True)  # type: ignore[call-arg]
+        block = cast("Secret[str]", Secret.load(block_name, _sync=True))  # type: ignore[call-arg]
     except ValueError:
         raise ScrutinyError(f"Prefect Secret block {block_name!r} not found") from None
     return str(block.get())

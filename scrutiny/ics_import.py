@@ -150,7 +150,7 @@ def _parse_calendars(data: bytes, source: str) -> list[Calendar]:
     for component in components:
         if component.name != "VCALENDAR":
             raise ScrutinyError(f"{source}: top-level component is {_quote(component.name)}, not VCALENDAR")
-    return components  # type: ignore[return-value]
+    return components
 
 
 def _extract(

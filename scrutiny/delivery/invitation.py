@@ -91,4 +91,4 @@ def build_meeting_invitation(
     calendar.add("method", "REQUEST")
     calendar.add_component(_london_timezone())
     calendar.add_component(event)
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())

@@ -242,7 +242,8 @@ class ImapSource:
             )
 
     def _oversized(self, header: MailMessage) -> ImapMessage:
-        message_id = (header.headers.get("message-id") or ("",))[0].strip() or None
+        found: tuple[str, ...] = header.headers.get("message-id") or ("",)  # type: ignore[no-untyped-call]
+        message_id = found[0].strip() or None
         return ImapMessage(
             message_id=message_id,
             subject=" ".join(header.subject.split()),
@@ -312,7 +313,7 @@ def imap_password(settings: Settings) -> str:
         from prefect.blocks.system import Secret
 
         try:
-            secret = cast(Secret, Secret.load(settings.imap_password_block))  # sync call: not a coroutine
+            secret = cast("Secret[str]", Secret.load(settings.imap_password_block))  # sync call: not a coroutine
             return str(secret.get())
         except ValueError:
             raise ScrutinyError(f"Prefect Secret block {settings.imap_password_block!r} not found") from None

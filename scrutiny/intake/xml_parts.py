@@ -129,7 +129,10 @@ def parse_small_part(data: bytes, *, name: str, part: str) -> Element:
     """A small XML part (already read within its bound) as an element tree, without DTDs or entities."""
     refuse = _Refuser(name, part)
     try:
-        return defusedxml.ElementTree.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root: Element = defusedxml.ElementTree.fromstring(
+            data, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
+        return root
     except defusedxml.DTDForbidden:
         refuse("declares a DTD, which could define entities (XXE, entity expansion)")
     except defusedxml.EntitiesForbidden:

@@ -12,11 +12,12 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 from scrutiny.errors import ScrutinyError
-from scrutiny.letters.context import LETTER_KINDS, TEMPLATE_VARIABLES, LetterKind, sample_context
+from scrutiny.letters.context import LETTER_KINDS, TEMPLATE_VARIABLES, LetterKind
 from scrutiny.letters.render import make_jinja_env, render_letter, render_template_data
+from scrutiny.letters.samples import sample_context
 from scrutiny.letters.template_source import analyse_template, open_template
 from scrutiny.pack.template_variables import (
     COVER_SHEET_VARIABLES,
@@ -98,7 +99,7 @@ def check_template(
         if template_kind in _PACK_TEMPLATES:
             render_template_data(path, _PACK_TEMPLATES[template_kind][1](), variables, preview)
         else:
-            render_letter(path, sample_context(template_kind), preview)  # type: ignore[arg-type]
+            render_letter(path, sample_context(cast(LetterKind, template_kind)), preview)
     except ScrutinyError as exc:
         # Problems only visible when rendering: a sandbox refusal at run time, a method
         # that does not exist on a value, a tag left in an unrendered part.

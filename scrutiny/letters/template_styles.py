@@ -13,6 +13,7 @@ from docx.document import Document as DocumentObject
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.text.font import Font
 from docx.text.paragraph import Paragraph
@@ -29,7 +30,7 @@ REQUEST_ITEM = "Request Item"
 # Styles and page
 
 
-def _plain_fonts(rpr: OxmlElement) -> None:
+def _plain_fonts(rpr: BaseOxmlElement) -> None:
     """Arial everywhere: theme font attributes would override an explicit font in Word."""
     fonts = rpr.get_or_add_rFonts()
     for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
@@ -38,7 +39,7 @@ def _plain_fonts(rpr: OxmlElement) -> None:
         fonts.set(qn(attr), FONT)
 
 
-def _british(rpr: OxmlElement) -> None:
+def _british(rpr: BaseOxmlElement) -> None:
     """Document language en-GB (spelling, hyphenation, and the PDF's language)."""
     lang = rpr.find(qn("w:lang"))
     if lang is None:

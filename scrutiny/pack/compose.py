@@ -23,7 +23,7 @@ from docx.document import Document as DocxDocument
 from docx.shared import Length
 from docxtpl import DocxTemplate
 from jinja2 import TemplateError
-from jinja2.sandbox import SecurityError
+from jinja2.exceptions import SecurityError
 
 from scrutiny.documents.docx_zip import normalise_docx
 from scrutiny.errors import ScrutinyError

@@ -42,7 +42,7 @@ class _ListedStyles(Styles):
         super().__init__(element)
         self._listing = listing
 
-    def __iter__(self) -> Iterator[StyleRef]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[StyleRef]:
         return iter(self._listing)
 
 

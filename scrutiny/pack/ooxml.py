@@ -5,6 +5,7 @@ from __future__ import annotations
 from docx.document import Document as DocxDocument
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Length
 from docx.table import Table
 from docx.text.paragraph import Paragraph
@@ -38,7 +39,7 @@ def set_default_language(doc: DocxDocument, language: str = "en-GB") -> None:
 def add_field(paragraph: Paragraph, instruction: str, placeholder: str = "1") -> None:
     """Append a complex field (e.g. ``PAGE``) whose cached result is ``placeholder``."""
 
-    def run_with(child: OxmlElement) -> None:
+    def run_with(child: BaseOxmlElement) -> None:
         run = OxmlElement("w:r")
         run.append(child)
         paragraph._p.append(run)

@@ -16,7 +16,7 @@ is linked in and the response stays untagged; the pack's own tree is never chang
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
@@ -81,7 +81,8 @@ class _Grafter:
         self.source = source
         self.targets = targets
         self.title = title
-        tree = source.trailer["/Root"]["/StructTreeRoot"].get_object()
+        catalog: Any = source.trailer["/Root"]  # pypdf objects are dynamic
+        tree: Any = catalog["/StructTreeRoot"].get_object()
         role_map = tree.get("/RoleMap")
         self.role_map = {str(k): v for k, v in role_map.get_object().items()} if role_map is not None else {}
         self.source_tree = tree
@@ -97,7 +98,7 @@ class _Grafter:
         for target in targets:
             for ref, stream in _forms(target.get("/Resources"), seen):
                 if "/StructParents" in stream:
-                    self.forms[int(stream["/StructParents"])] = (ref, stream)
+                    self.forms[int(cast(Any, stream["/StructParents"]))] = (ref, stream)
         self.clones: dict[int, IndirectObject] = {}  # source element idnum -> grafted element
 
     def _page(self, ref: Any) -> IndirectObject | None:
@@ -172,8 +173,8 @@ class _Grafter:
         )
 
     def graft(self) -> None:
-        root = self.writer.root_object["/StructTreeRoot"].get_object()
-        parent_tree = root["/ParentTree"].get_object()
+        root: Any = self.writer.root_object["/StructTreeRoot"].get_object()
+        parent_tree: Any = root["/ParentTree"].get_object()
         if "/Kids" in parent_tree or "/Nums" not in parent_tree:
             raise _Unsupported("the pack's parent tree is not a flat /Nums array")
         document = _document_element(root)
@@ -185,11 +186,11 @@ class _Grafter:
                 NameObject("/T"): TextStringObject(self.title),
             }
         )
-        language = self.source.trailer["/Root"].get("/Lang")
+        language = cast(Any, self.source.trailer["/Root"]).get("/Lang")
         if language:
             section[NameObject("/Lang")] = TextStringObject(str(language))
         section_ref = self.writer._add_object(section)  # pypdf has no public way to add an object
-        tops = self.source_tree.get("/K")
+        tops: Any = self.source_tree.get("/K")
         tops = tops.get_object() if tops is not None else ArrayObject()
         tops = tops if isinstance(tops, ArrayObject) else ArrayObject([tops])
         if len(tops) == 1 and self._standard(str(tops[0].get_object().get("/S", ""))) == "/Document":
@@ -199,14 +200,14 @@ class _Grafter:
         grafted = (self.kid(k, section_ref) for k in (tops if isinstance(tops, ArrayObject) else [tops]))
         section[NameObject("/K")] = ArrayObject(k for k in grafted if k is not None)
         holders: list[tuple[DictionaryObject, ArrayObject]] = [
-            (target, self._parent_array(int(page["/StructParents"])))
+            (target, self._parent_array(int(cast(Any, page["/StructParents"]))))
             for page, target in zip(self.source.pages, self.targets)
             if "/StructParents" in page
         ]
         holders += [(stream, self._parent_array(key)) for key, (_, stream) in self.forms.items()]
         kids, position = _insertion_point(self.writer, document, self.targets[-1])
         # Everything is built and checked; only now is the pack's tree changed.
-        nums = parent_tree["/Nums"]
+        nums: Any = parent_tree["/Nums"]
         used = [int(nums[i]) for i in range(0, len(nums), 2)]
         next_key = max([*used, int(root.get("/ParentTreeNextKey", 0)) - 1]) + 1
         for holder, array in holders:
@@ -220,7 +221,7 @@ class _Grafter:
 
 def _document_element(root: DictionaryObject) -> DictionaryObject:
     """The tree's single top element (LibreOffice: ``/Document``), its kids made an array."""
-    top = root["/K"].get_object()
+    top: Any = root["/K"].get_object()
     if isinstance(top, ArrayObject):
         if len(top) != 1:
             raise _Unsupported("the pack's tree has several top elements")
@@ -239,7 +240,7 @@ def _first_page(node: Any, page_index: dict[int, int], depth: int = 0) -> int | 
     page = node.get("/Pg")
     if isinstance(page, IndirectObject) and page.idnum in page_index:
         return page_index[page.idnum]
-    kids = node.get("/K")
+    kids: Any = node.get("/K")
     kids = kids.get_object() if kids is not None else []
     for kid in kids if isinstance(kids, ArrayObject) else [kids]:
         found = _first_page(kid, page_index, depth + 1)
@@ -256,7 +257,7 @@ def _insertion_point(writer: PdfWriter, document: DictionaryObject, last: PageOb
     after = page_index[last.indirect_reference.idnum]
     if "/K" not in document:
         document[NameObject("/K")] = ArrayObject()
-    kids = document["/K"].get_object()
+    kids: Any = document["/K"].get_object()
     for position, kid in enumerate(kids):
         start = _first_page(kid, page_index)
         if start is not None and start > after:
@@ -267,7 +268,7 @@ def _insertion_point(writer: PdfWriter, document: DictionaryObject, last: PageOb
 def graft_structure(writer: PdfWriter, source: PdfReader, targets: list[PageObject], title: str) -> bool:
     """Graft ``source``'s structure tree for the pages laid onto ``targets``; False if it has none
     or a shape this does not handle (the response then stays untagged)."""
-    if "/StructTreeRoot" not in source.trailer["/Root"] or "/StructTreeRoot" not in writer.root_object:
+    if "/StructTreeRoot" not in cast(Any, source.trailer["/Root"]) or "/StructTreeRoot" not in writer.root_object:
         return False
     try:
         _Grafter(writer, source, targets, title).graft()

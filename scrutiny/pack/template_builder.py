@@ -7,6 +7,7 @@ reword the text around it in Word. ``scripts/build_pack_templates.py`` calls thi
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -15,7 +16,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
-from docx.table import Table
+from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from scrutiny.pack.ooxml import add_field, set_default_language, set_widths
@@ -67,9 +68,9 @@ def _footer_with_page_number(doc: DocxDocument) -> None:
 
 
 def _para(
-    doc_or_cell: DocxDocument | object, text: str = "", *, style: str | None = None, bold: bool = False
+    doc_or_cell: DocxDocument | _Cell, text: str = "", *, style: str | None = None, bold: bool = False
 ) -> Paragraph:
-    paragraph: Paragraph = doc_or_cell.add_paragraph(style=style)  # type: ignore[attr-defined]
+    paragraph: Paragraph = doc_or_cell.add_paragraph(style=style)
     if text:
         paragraph.add_run(text).bold = bold or None
     return paragraph
@@ -94,7 +95,7 @@ def _label_table(doc: DocxDocument, rows: list[tuple[str, list[str]]], *, style:
         _cell_lines(cells[0], [(label, True)])
         _cell_lines(cells[1], [(value, False) for value in values])
     set_widths(table, (Cm(3.5), Cm(13.1)))
-    return table
+    return cast(Table, table)
 
 
 def _set_cell_border(cell: object, edge: str, value: str) -> None:

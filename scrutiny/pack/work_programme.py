@@ -69,7 +69,7 @@ def _shade(row: _Row, fill: str) -> None:
 
 def _add_row(table: Table) -> _Row:
     """A row with fixed cell widths, set before any merge so a merged cell spans the sum."""
-    row = table.add_row()
+    row: _Row = table.add_row()  # type: ignore[no-untyped-call]
     for cell, width in zip(row.cells, _WIDTHS):
         cell.width = width
     return row

@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
@@ -102,7 +103,7 @@ def _read_secret_block(name: str, problems: list[str], *, required: bool) -> str
     from prefect.blocks.system import Secret
 
     try:
-        value = str(Secret.load(name).get()).strip()
+        value = str(cast("Secret[str]", Secret.load(name)).get()).strip()
     except ValueError:
         if required:
             problems.append(f"the database's Prefect Secret block {name!r} does not exist")

@@ -114,7 +114,7 @@ def write_chaser(
         set_status(
             session,
             request,
-            RequestStatus(facts.status_after),
+            RequestStatus(str(facts.status_after)),
             cause="chaser",
             as_of=as_of,
             detail=f"{kind} {letter.id}",

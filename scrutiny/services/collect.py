@@ -216,7 +216,7 @@ def _recommendation_number(session: Session, request: models.Request) -> int | N
 def _received_on(session: Session, request: models.Request, sent: dt.date | None, as_of: dt.date) -> dt.date:
     """The day it arrived as far as we can tell: its Date, kept between the letter's issue and today."""
     issued = session.exec(
-        select(models.Letter.issued_on)
+        select(col(models.Letter.issued_on))
         .join(models.LetterRequest, col(models.LetterRequest.letter_id) == col(models.Letter.id))
         .where(models.LetterRequest.request_id == request.id, col(models.Letter.issued_on).is_not(None))
         .order_by(col(models.Letter.issued_on))

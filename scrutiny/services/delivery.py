@@ -60,7 +60,7 @@ def deliver_document(
     token = uuid.uuid4().hex
     now = dt.datetime.now(dt.UTC)
     with workspace.session() as session:
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             update(models.Delivery)
             .where(
                 col(models.Delivery.document_id) == document_id,
@@ -108,7 +108,7 @@ def deliver_document(
 
 def _release(workspace: Workspace, delivery_id: int | None, token: str) -> None:
     with workspace.session() as session:
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             update(models.Delivery)
             .where(col(models.Delivery.id) == delivery_id, col(models.Delivery.claim) == token)
             .values(state="pending", claim="", sent_at=None)
@@ -119,7 +119,7 @@ def _mark_sent(
     workspace: Workspace, delivery_id: int | None, token: str, channel: str, location: str, message_id: str
 ) -> None:
     with workspace.session() as session:
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             update(models.Delivery)
             .where(col(models.Delivery.id) == delivery_id, col(models.Delivery.claim) == token)
             .values(

@@ -32,12 +32,12 @@ def next_meeting_to_show(
     Once any letter is out, a re-run shows that instead: nothing goes early twice.
     """
     upcoming = (
-        select(models.Letter.id)
+        select(col(models.Letter.id))
         .join(models.Meeting, col(models.Meeting.id) == col(models.Letter.meeting_id))
         .where(col(models.Letter.version) > 0, col(models.Meeting.date) > as_of)
     )
     planned = (
-        select(models.Request.meeting_id, models.Meeting.date, models.Request.letter_window_opens)
+        select(col(models.Request.meeting_id), col(models.Meeting.date), col(models.Request.letter_window_opens))
         .join(models.Meeting, col(models.Meeting.id) == col(models.Request.meeting_id))
         .where(
             models.Request.status == RequestStatus.PLANNED,

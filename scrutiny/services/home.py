@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from scrutiny.config import load_committee_config
 from scrutiny.documents.atomic import write_bytes_atomic
@@ -57,7 +59,7 @@ def open_workspace(settings: Settings | None = None) -> Workspace:
         workspace = load_workspace(settings)
     upgrade_schema(workspace.database_url, home=workspace.home)
     for committee in workspace.committees.values():
-        retry_on_conflict(workspace, lambda session, c=committee: _sync_if_changed(session, workspace, c))
+        retry_on_conflict(workspace, partial(_sync_if_changed, workspace=workspace, committee=committee))
     return workspace
 
 
@@ -68,7 +70,7 @@ def open_existing_workspace(settings: Settings | None = None) -> Workspace:
     return workspace
 
 
-def _sync_if_changed(session: Session, workspace: Workspace, committee: CommitteeContext) -> SyncResult | None:
+def _sync_if_changed(session: Session, *, workspace: Workspace, committee: CommitteeContext) -> SyncResult | None:
     row = session.get(models.Committee, committee.id)
     if row is not None and row.config_sha256 == committee.config_sha256:
         return None
@@ -133,7 +135,7 @@ def list_committees(session: Session, workspace: Workspace) -> list[CommitteeRow
 
 
 # Children first, so each delete is allowed by the foreign keys.
-_COMMITTEE_TABLES: list[type[models.SQLModel]] = [
+_COMMITTEE_TABLES: list[type[SQLModel]] = [
     models.Delivery,
     models.Reminder,
     models.Pack,
@@ -182,7 +184,7 @@ def _delete_committee_rows(session: Session, committee_id: str) -> None:
     letters = select(models.Letter.id).where(models.Letter.committee_id == committee_id)
     meetings = select(models.Meeting.id).where(models.Meeting.committee_id == committee_id)
     documents = select(models.Document.id).where(models.Document.committee_id == committee_id)
-    scoped = {
+    scoped: dict[type[SQLModel], Any] = {
         models.Delivery: col(models.Delivery.document_id).in_(documents),
         models.Reminder: col(models.Reminder.letter_id).in_(letters),
         models.Pack: col(models.Pack.meeting_id).in_(meetings),
@@ -194,7 +196,7 @@ def _delete_committee_rows(session: Session, committee_id: str) -> None:
     for table in _COMMITTEE_TABLES:
         where = scoped.get(table)
         if where is None:
-            where = table.committee_id == committee_id  # type: ignore[attr-defined]
-        session.exec(delete(table).where(where))  # type: ignore[call-overload]
-    session.exec(delete(models.Committee).where(col(models.Committee.id) == committee_id))  # type: ignore[call-overload]
+            where = col(getattr(table, "committee_id")) == committee_id  # noqa: B009 (typed per table)
+        session.exec(delete(table).where(where))
+    session.exec(delete(models.Committee).where(col(models.Committee.id) == committee_id))
     session.flush()

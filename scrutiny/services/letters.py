@@ -157,7 +157,7 @@ def write_letter(
         raise ScrutinyError(f"letter {letter_id} has not been written yet: run 'scrutiny letters' to issue it")
     kind = letter_kind(session, letter, requests)
     retimed_now = letter.needs_reissue
-    claimed = session.exec(  # type: ignore[call-overload]
+    claimed = session.exec(
         update(models.Letter)
         .where(col(models.Letter.id) == letter.id, col(models.Letter.version) == letter.version)
         .values(version=letter.version + 1, needs_reissue=False)

@@ -78,7 +78,7 @@ def list_meetings(session: Session, committee_id: str | None = None) -> list[Mee
 
 def timetable_rows(
     session: Session, workspace: Workspace, meeting_id: str | None = None, committee_id: str | None = None
-) -> list[dict[str, str | bool]]:
+) -> list[dict[str, object]]:
     query = select(models.Meeting).order_by(col(models.Meeting.date), col(models.Meeting.id))
     if committee_id is not None:
         query = query.where(models.Meeting.committee_id == committee_id)

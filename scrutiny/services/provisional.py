@@ -24,7 +24,7 @@ def real_meeting_dates(session: Session, committee_id: str) -> list[dt.date]:
     """Every meeting date that did not come from the pattern, cancelled ones included."""
     return list(
         session.exec(
-            select(models.Meeting.date).where(
+            select(col(models.Meeting.date)).where(
                 models.Meeting.committee_id == committee_id, models.Meeting.source != PROVISIONAL
             )
         )
@@ -46,19 +46,19 @@ def reconcile_provisional_meetings(session: Session, committee: CommitteeContext
     }
     added: list[str] = []
     info = committee.config.committee
-    for meeting in merge_with_real(provisional_meetings(pattern, as_of, committee.calendar), real):
-        if meeting.date in existing or superseded_by_real_calendar(meeting.date, real, year_starts=year_starts):
+    for planned in merge_with_real(provisional_meetings(pattern, as_of, committee.calendar), real):
+        if planned.date in existing or superseded_by_real_calendar(planned.date, real, year_starts=year_starts):
             continue
-        meeting_id = committee.scoped_id(meeting.id_suffix)
+        meeting_id = committee.scoped_id(planned.id_suffix)
         if session.get(models.Meeting, meeting_id) is not None:
             continue  # the ID is taken by a meeting that has since moved to another day
         session.add(
             models.Meeting(
                 id=meeting_id,
                 committee_id=committee.id,
-                date=meeting.date,
-                start_time=meeting.start or info.default_start,
-                venue=meeting.venue or info.default_venue,
+                date=planned.date,
+                start_time=planned.start or info.default_start,
+                venue=planned.venue or info.default_venue,
                 title=info.name,
                 source=PROVISIONAL,
             )

@@ -129,7 +129,7 @@ def _drop_unsent(session: Session, item: models.AgendaItem) -> None:
     ).all()
     for request in unsent:
         detach_from_letter(session, request)
-        session.exec(delete(models.StatusChange).where(col(models.StatusChange.request_id) == request.id))  # type: ignore[call-overload]
+        session.exec(delete(models.StatusChange).where(col(models.StatusChange.request_id) == request.id))
         session.delete(request)
     session.flush()
 
@@ -193,7 +193,7 @@ def detach_from_letter(session: Session, request: models.Request) -> None:
     session.add(request)
     if letter is None or letter.version > 0:
         return
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         delete(models.LetterRequest).where(
             col(models.LetterRequest.letter_id) == letter.id, col(models.LetterRequest.request_id) == request.id
         )

@@ -131,7 +131,7 @@ def check_received_date(session: Session, request: models.Request, received_on: 
             f"received date {received_on.isoformat()} is after today ({today.isoformat()}): give the day it arrived"
         )
     first_letter = session.exec(
-        select(models.Letter.issued_on)
+        select(col(models.Letter.issued_on))
         .join(models.LetterRequest, col(models.LetterRequest.letter_id) == col(models.Letter.id))
         .where(models.LetterRequest.request_id == request.id, col(models.Letter.issued_on).is_not(None))
         .order_by(col(models.Letter.issued_on))

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> str:
     if args.json:
         if args.explain:
             for row in rows:
-                row["explanation"] = explanations[row["meeting_id"]]  # type: ignore[assignment]
+                row["explanation"] = explanations[row["meeting_id"]]
         return as_json(rows)
     if args.explain:
         return "\n\n".join(
