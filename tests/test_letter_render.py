@@ -445,7 +445,7 @@ def test_environment_is_a_strict_autoescaping_sandbox() -> None:
 
 
 def test_every_variable_a_template_uses_is_documented(tmp_path: Path) -> None:
-    from scrutiny.letters.template_check import check_template
+    from scrutiny.template_check import check_template
 
     for name in TEMPLATE_FOR.values():
         report = check_template(TEMPLATES / name, preview_dir=tmp_path)

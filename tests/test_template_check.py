@@ -10,7 +10,7 @@ from docx.shared import RGBColor
 
 from scrutiny.letters.context import TEMPLATE_VARIABLES, sample_context, template_variables_markdown
 from scrutiny.letters.render import render_letter
-from scrutiny.letters.template_check import check_template, kind_for_template
+from scrutiny.template_check import check_template, kind_for_template
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from scrutiny.config import load_committee_config
 from scrutiny.errors import ScrutinyError
-from scrutiny.settings import Settings, get_settings, reset_settings
+from scrutiny.settings import BUNDLED_CONFIG, Settings, get_settings, reset_settings
 from scrutiny.workspace import installed_committee_files
 from state.db import alembic_config, current_revision, get_engine, redact
 
@@ -130,8 +130,10 @@ def describe_environment(settings: Settings, deployment_id: str | None = None) -
 
 
 def configured_committees(settings: Settings) -> tuple[str, ...]:
-    """The committees installed in the home (their files), read without touching the database."""
-    return tuple(sorted(load_committee_config(path).committee.id for path in installed_committee_files(settings)))
+    """The committees installed in the home (their files), read without touching the database; a new
+    home is given the bundled committee when it is first opened, so that is what it has."""
+    files = installed_committee_files(settings) or [BUNDLED_CONFIG]
+    return tuple(sorted(load_committee_config(path).committee.id for path in files))
 
 
 def code_revision(url: str) -> str:

@@ -23,10 +23,8 @@ PREFECT = [sys.executable, "-m", "prefect"]
 
 
 def repository_root() -> Path:
-    """The checkout holding prefect.yaml and flows/, which deployments run from."""
-    import flows
-
-    root = Path(flows.__file__).resolve().parent.parent
+    """The checkout holding prefect.yaml and flows/, which deployments run from (beside this package)."""
+    root = Path(__file__).resolve().parents[2]
     if not (root / "prefect.yaml").is_file():
         raise ScrutinyError(f"{root}: no prefect.yaml here; 'scrutiny server start' needs the repository checkout")
     return root

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
 from scrutiny.workspace import Workspace
 from state import models
 from state.models import RequestStatus
-
-if TYPE_CHECKING:  # flows import Prefect; only the type is needed here
-    from flows.cycle import CycleResult
 
 
 @dataclass(frozen=True)
@@ -56,25 +51,3 @@ def next_meeting_to_show(
         return None
     meeting_id, meeting_date, window = first
     return EarlyLetters(meeting_id, meeting_date.isoformat(), window.isoformat())
-
-
-def where_to_look(workspace: Workspace, result: CycleResult, tracker: Path) -> list[str]:
-    settings = workspace.settings
-    packs = [pack for pack in [*result.packs, *result.drafts] if pack.docx]
-    lines = ["Where to look:", f"  letters (DOCX and PDF):  {settings.letters_dir}/<meeting>/"]
-    for pack in packs[:2]:
-        label = "draft pack" if pack.version == 0 else f"agenda pack v{pack.version}"
-        lines.append(f"  {label} ({pack.meeting_id}):  {pack.pdf or '(no PDF: LibreOffice is not installed)'}")
-        lines.append(f"  {' ' * len(label)}  {' ' * (len(pack.meeting_id) + 2)}   {pack.docx}")
-    lines += [
-        f"  e-mails (nothing is really sent):  {settings.outbox_dir}/",
-        f"  the tracker (Excel):  {tracker}",
-        "",
-        "Next, try:",
-        "  scrutiny responses due                  what is due, from whom, by when",
-        "  scrutiny programme                      the work programme with the reason for each placement",
-        "  scrutiny timetable --explain            every deadline and how it was worked out",
-        "  scrutiny letters preview <REQUEST_ID>   read a letter before it goes",
-        "  scrutiny run --as-of 2027-01-13         the same day by day: reminders, overdue notices, escalations",
-    ]
-    return lines

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scrutiny.cli.commands._common import Subparsers, add_as_of, add_committee, as_of, listed_committee
 from scrutiny.cli.output import table
-from scrutiny.services.demo import next_meeting_to_show, where_to_look
+from scrutiny.services.demo import next_meeting_to_show
 from scrutiny.services.documents import describe_documents
 from scrutiny.services.home import open_workspace
 from scrutiny.services.responses import responses_due
@@ -94,3 +95,25 @@ def _report(
         table(due, ["committee", "request_id", "meeting_id", "organisation", "due_date", "status", "action_needed"]),
     ]
     return out
+
+
+def where_to_look(workspace: Workspace, result: CycleResult, tracker: Path) -> list[str]:
+    settings = workspace.settings
+    packs = [pack for pack in [*result.packs, *result.drafts] if pack.docx]
+    lines = ["Where to look:", f"  letters (DOCX and PDF):  {settings.letters_dir}/<meeting>/"]
+    for pack in packs[:2]:
+        label = "draft pack" if pack.version == 0 else f"agenda pack v{pack.version}"
+        lines.append(f"  {label} ({pack.meeting_id}):  {pack.pdf or '(no PDF: LibreOffice is not installed)'}")
+        lines.append(f"  {' ' * len(label)}  {' ' * (len(pack.meeting_id) + 2)}   {pack.docx}")
+    lines += [
+        f"  e-mails (nothing is really sent):  {settings.outbox_dir}/",
+        f"  the tracker (Excel):  {tracker}",
+        "",
+        "Next, try:",
+        "  scrutiny responses due                  what is due, from whom, by when",
+        "  scrutiny programme                      the work programme with the reason for each placement",
+        "  scrutiny timetable --explain            every deadline and how it was worked out",
+        "  scrutiny letters preview <REQUEST_ID>   read a letter before it goes",
+        "  scrutiny run --as-of 2027-01-13         the same day by day: reminders, overdue notices, escalations",
+    ]
+    return lines

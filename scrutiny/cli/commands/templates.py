@@ -9,8 +9,8 @@ from pathlib import Path
 from scrutiny.cli.commands._common import Subparsers
 from scrutiny.errors import ScrutinyError
 from scrutiny.letters.kinds import LETTER_TEMPLATES
-from scrutiny.letters.template_check import TEMPLATE_KINDS, TemplateCheckReport, check_template
 from scrutiny.settings import get_settings
+from scrutiny.template_check import TEMPLATE_KINDS, TemplateCheckReport, check_template
 
 # What `templates check` looks at with no FILE: the four letters, then the two pack sheets.
 PACK_TEMPLATES = ("front_sheet.docx", "cover_sheet.docx")
