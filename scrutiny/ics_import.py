@@ -233,7 +233,8 @@ def _meeting(
             if end_value < start_value:
                 raise _EventProblem(f"ends ({end_value}) before it starts ({start_value})")
     else:
-        assert isinstance(start_value, datetime)
+        if not isinstance(start_value, datetime):
+            raise _EventProblem("DTSTART is neither a date nor a date-time")
         start = start_value.astimezone(LONDON)
         end = _end(event, start, timezones)
     title = _text(_single(event, "SUMMARY")).strip()
