@@ -11,6 +11,24 @@ import pytest
 
 from tests.imap_server import imap_account, imap_server  # noqa: F401 (the Dovecot fixtures, for every test)
 
+# Tests that start real Prefect servers, workers or temporary servers themselves (not the harness).
+_PREFECT_SERVER_MODULES = {
+    "test_deployments", "test_deployment_guard", "test_server_cli", "test_server_units", "test_two_workers",
+    "test_ui_browser", "test_first_run", "test_interrupt", "test_temporary_server", "test_migration_0003",
+}  # fmt: skip
+_POSTGRES_MODULES = {"test_two_workers"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what each test needs, so `-m "not postgres"` or `-m "not prefect"` select what a machine can run."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""  # type: ignore[attr-defined]
+        if "prefect_harness" in getattr(item, "fixturenames", ()) or module in _PREFECT_SERVER_MODULES:
+            item.add_marker(pytest.mark.prefect)
+        if module in _POSTGRES_MODULES or "postgres" in item.name.lower():
+            item.add_marker(pytest.mark.postgres)
+
+
 TEST_POSTGRES_ADMIN_URL = os.environ.get(
     "SCRUTINY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -51,7 +69,7 @@ def _postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'home' / 'state' / 'scrutiny.db'}"
