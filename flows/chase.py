@@ -7,6 +7,7 @@ import datetime as dt
 from prefect import flow, task
 
 from flows.deliver import deliver_pending, delivery_failure, ensure_pdf
+from scrutiny import progress
 from scrutiny.documents.libreoffice import libreoffice_session
 from scrutiny.letters.context import LetterKind
 from scrutiny.runtime.artifacts import publish_run_artifacts
@@ -47,8 +48,11 @@ def chase_responses_flow(
     with workspace.session() as session:
         for committee in workspace.selected(committee_id):
             due += chasers.chasers_due(session, committee, day)
-    with libreoffice_session():  # one warm LibreOffice for every PDF of this run
-        written = [write_chaser_task(letter_id, kind, day) for letter_id, kind in due]
+    written: list[int | None] = []
+    with libreoffice_session(), progress.track(total=len(due), label="Writing chasers") as bar:
+        for letter_id, kind in due:  # one warm LibreOffice for every PDF of this run
+            written.append(write_chaser_task(letter_id, kind, day))
+            bar.advance(f"{kind} {letter_id}")
     sent = [d for d in written if d is not None]
     print(f"{len(sent)} chaser(s) written as of {day.isoformat()}")
     failures = deliver_pending(workspace) if deliver else []

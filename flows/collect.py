@@ -7,6 +7,7 @@ from contextlib import nullcontext
 
 from prefect import flow
 
+from scrutiny import progress
 from scrutiny.documents.libreoffice import libreoffice_session
 from scrutiny.intake.imap import ImapSource
 from scrutiny.runtime.artifacts import publish_run_artifacts
@@ -28,7 +29,7 @@ def collect_responses_flow(as_of: dt.date | None = None, committee_id: str | Non
     day = as_of or today_in_london()
     workspace = open_workspace()
     mailbox = ImapSource.from_settings(workspace.settings) if workspace.settings.imap_host else None
-    with libreoffice_session(), mailbox or nullcontext():
+    with libreoffice_session(), progress.step("Collecting responses"), mailbox or nullcontext():
         rows = collect_responses(workspace, day, committee_id=committee_id, imap=mailbox)
     for row in rows:
         print(f"{row.source} {row.name}: {row.outcome} {row.letter_id} {row.detail}".rstrip())

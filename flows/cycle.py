@@ -14,6 +14,7 @@ from flows.deliver import deliver_pending, delivery_failure
 from flows.letters import issue_request_letters_flow
 from flows.pack import assemble_pack_task, draft_pack_task
 from flows.plan import plan_annual_updates_flow
+from scrutiny import progress
 from scrutiny.documents.libreoffice import libreoffice_session
 from scrutiny.runtime.artifacts import publish_run_artifacts
 from scrutiny.runtime.guard import RunEnvironment, check_run_environment
@@ -66,8 +67,15 @@ def _cycle(day: dt.date, committee_id: str | None, where: RunEnvironment) -> Cyc
             meetings += packs_due(session, committee, day)
             nxt = next_meeting_before_publication(session, committee, day)
             upcoming += [nxt] if nxt else []
-    packs = [assemble_pack_task(meeting_id, day) for meeting_id in meetings]
-    drafts = [draft_pack_task(meeting_id, day) for meeting_id in upcoming]
+    packs: list[PackResult] = []
+    drafts: list[PackResult] = []
+    with progress.track(total=len(meetings) + len(upcoming), label="Assembling agenda packs") as bar:
+        for meeting_id in meetings:
+            packs.append(assemble_pack_task(meeting_id, day))
+            bar.advance(meeting_id)
+        for meeting_id in upcoming:
+            drafts.append(draft_pack_task(meeting_id, day))
+            bar.advance(f"{meeting_id} (draft)")
     late = [f"pack {pack.meeting_id} v{pack.version}: {pack.late_warning}" for pack in packs if pack.late_warning]
     done = [
         f"{len(placements)} annual update(s) planned",

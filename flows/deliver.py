@@ -5,6 +5,7 @@ from __future__ import annotations
 from prefect import task
 
 from flows.secrets import smtp_password
+from scrutiny import progress
 from scrutiny.delivery.transport import make_transport
 from scrutiny.documents.letter_pdf import convert_letter_to_pdf
 from scrutiny.errors import ScrutinyError
@@ -56,11 +57,14 @@ def deliver_pending(workspace: Workspace, kinds: list[str] | None = None) -> lis
     delays = workspace.settings.delivery_retry_delay_seconds
     deliver = deliver_task.with_options(retries=len(delays), retry_delay_seconds=delays or 0)
     failures: list[str] = []
-    for document_id in pending_deliveries_task(kinds):
-        try:
-            deliver(document_id)
-        except ScrutinyError as exc:
-            failures.append(str(exc))
+    pending = pending_deliveries_task(kinds)
+    with progress.track(total=len(pending), label="Sending e-mails") as bar:
+        for document_id in pending:
+            try:
+                deliver(document_id)
+            except ScrutinyError as exc:
+                failures.append(str(exc))
+            bar.advance(str(document_id))
     return failures
 
 

@@ -8,6 +8,7 @@ from functools import partial
 from prefect import flow, task
 
 from flows.deliver import deliver_pending, delivery_failure, ensure_pdf
+from scrutiny import progress
 from scrutiny.documents.libreoffice import libreoffice_session
 from scrutiny.runtime.guard import check_run_environment
 from scrutiny.services import letters
@@ -58,8 +59,11 @@ def issue_request_letters_flow(
             letter_ids += retry_on_conflict(
                 workspace, partial(letters.letters_ready, committee=committee, as_of=day, meeting_id=meeting_id)
             )
-    with libreoffice_session():  # one warm LibreOffice for every PDF of this run
-        written = [write_letter_task(letter_id, day, reissue) for letter_id in letter_ids]
+    written: list[int | None] = []
+    with libreoffice_session(), progress.track(total=len(letter_ids), label="Writing letters") as bar:
+        for letter_id in letter_ids:  # one warm LibreOffice for every PDF of this run
+            written.append(write_letter_task(letter_id, day, reissue))
+            bar.advance(letter_id)
     issued = [d for d in written if d is not None]
     print(f"{len(issued)} letter(s) written as of {day.isoformat()}")
     failures = deliver_pending(workspace) if deliver else []

@@ -6,6 +6,7 @@ import datetime as dt
 
 from prefect import flow, task
 
+from scrutiny import progress
 from scrutiny.documents.libreoffice import libreoffice_session
 from scrutiny.runtime.guard import check_run_environment
 from scrutiny.services.home import open_workspace
@@ -32,8 +33,8 @@ def assemble_agenda_pack_flow(meeting_id: str, as_of: dt.date | None = None) -> 
         as_of: The day the pack is made (default today in Europe/London).
     """
     check_run_environment()
-    with libreoffice_session():  # the pack's passes share one warm LibreOffice
-        result = assemble_pack_task(meeting_id, as_of or today_in_london())
+    with libreoffice_session(), progress.step(f"Assembling the agenda pack for {meeting_id}"):
+        result = assemble_pack_task(meeting_id, as_of or today_in_london())  # its passes share one LibreOffice
     print(f"{meeting_id}: pack v{result.version} at {result.docx}")
     if result.late_warning:
         print(f"Warning: {result.late_warning}")

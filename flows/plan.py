@@ -8,6 +8,7 @@ from functools import partial
 from prefect import flow
 from sqlmodel import Session
 
+from scrutiny import progress
 from scrutiny.runtime.guard import check_run_environment
 from scrutiny.services.home import open_workspace
 from scrutiny.services.planning import PlanRow, plan_annual_updates
@@ -31,7 +32,8 @@ def plan_annual_updates_flow(as_of: dt.date | None = None, committee_id: str | N
     day = as_of or today_in_london()
     rows: list[PlanRow] = []
     for committee in workspace.selected(committee_id):
-        rows += retry_on_conflict(workspace, partial(_plan, committee=committee, day=day))
+        with progress.step(f"Placing the annual updates of {committee.name}"):
+            rows += retry_on_conflict(workspace, partial(_plan, committee=committee, day=day))
     for row in rows:
         print(f"{row.committee} {row.commitment}: {row.meeting_id or 'not placed'} ({row.reason})")
     return rows

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from scrutiny.cli import progress
+from scrutiny import progress
 
 ANSI = re.compile(r"\x1b[\[\]()#;?]*[0-9;]*[A-Za-z]")
 
@@ -29,7 +29,7 @@ ANSI = re.compile(r"\x1b[\[\]()#;?]*[0-9;]*[A-Za-z]")
 # must flush each line itself.
 SCRIPT = """
 import io, sys, time
-from scrutiny.cli import progress
+from scrutiny import progress
 
 if sys.argv[2] == "buffered":
     sys.stderr = io.TextIOWrapper(open(2, "wb", closefd=False), encoding="utf-8", line_buffering=False)

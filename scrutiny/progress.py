@@ -2,7 +2,7 @@
 
 Flows and services report without knowing about terminals or arguments:
 
-    from scrutiny.cli import progress
+    from scrutiny import progress
 
     progress.step("Planning the annual updates")              # one line, now
     with progress.step("Starting a temporary Prefect server"):  # a line now, and one with the time at the end
