@@ -13,6 +13,7 @@ from flows.deliver import deliver_pending, delivery_failure
 from flows.letters import issue_request_letters_flow
 from flows.pack import assemble_pack_task, draft_pack_task
 from flows.plan import plan_annual_updates_flow
+from scrutiny.services.distribution import PACK_KINDS
 from scrutiny.services.home import open_workspace
 from scrutiny.services.packs import PackResult, next_meeting_before_publication, packs_due
 from scrutiny.services.planning import PlanRow
@@ -53,7 +54,8 @@ def scrutiny_cycle_flow(as_of: dt.date | None = None, committee_id: str | None =
             nxt = next_meeting_before_publication(session, committee, day)
             upcoming += [nxt] if nxt else []
     packs = [assemble_pack_task(meeting_id, day) for meeting_id in meetings]
-    drafts = [draft_pack_task(meeting_id, day) for meeting_id in upcoming]
+    failures += deliver_pending(workspace, kinds=list(PACK_KINDS))  # each new pack to the members
+    drafts = [draft_pack_task(meeting_id, day) for meeting_id in upcoming]  # drafts are never sent
     if failures:
         raise delivery_failure(
             f"the cycle wrote {len(letters)} letter(s), {len(chasers)} chaser(s) and {len(packs)} pack(s)", failures
