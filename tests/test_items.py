@@ -88,7 +88,11 @@ def test_an_officers_item_gets_a_supplementary_letter_chasers_the_tracker_and_a_
     # The tracker follows it like any request.
     request_id = f"{item['item_id']}-hackney-csp"
     tracked = due(capsys, "2026-11-23")[request_id]
-    assert (tracked["item"], tracked["status"], tracked["letter_id"]) == (TITLE, "issued", "lih-2027-01-25-hackney-csp-2")
+    assert (tracked["item"], tracked["status"], tracked["letter_id"]) == (
+        TITLE,
+        "issued",
+        "lih-2027-01-25-hackney-csp-2",
+    )
     assert tracked["due_date"] == "2027-01-08"
     assert items(capsys)[TITLE]["status"] == "letters out"
 
@@ -126,7 +130,9 @@ def test_an_item_added_before_the_window_shares_the_letter_and_the_planner_count
     assert first.code == 0, first.err
     assert "its letters go when the letter window opens on 2026-11-13" in first.out
     assert "max_substantive_items" not in first.out  # three items: at capacity, not beyond
-    second = run_cli(capsys, "items", "add", MEETING, "--title", "Cabinet Member question time", "--as-of", "2026-11-01")
+    second = run_cli(
+        capsys, "items", "add", MEETING, "--title", "Cabinet Member question time", "--as-of", "2026-11-01"
+    )
     assert second.code == 0, second.err
     [capacity] = [line for line in second.out.splitlines() if "max_substantive_items" in line]
     assert capacity == (

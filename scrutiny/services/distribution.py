@@ -96,6 +96,12 @@ def queue_unsent_versions(session: Session, *, meeting_id: str, as_of: dt.date) 
 
     Returns the documents that gained recipients (none when every member has had every version).
     """
+    documents = sendable_pack(session, meeting_id=meeting_id, as_of=as_of)
+    return [d.id for d in documents if d.id is not None and queue_pack_for_members(session, document=d, as_of=as_of)]
+
+
+def sendable_pack(session: Session, *, meeting_id: str, as_of: dt.date) -> list[models.Document]:
+    """The built versions of a coming meeting's pack; a one-line error when there is nothing to send."""
     meeting = get_meeting(session, meeting_id)
     if meeting.cancelled:
         raise ScrutinyError(f"meeting {meeting.id} is cancelled: its pack is not sent")
@@ -104,7 +110,7 @@ def queue_unsent_versions(session: Session, *, meeting_id: str, as_of: dt.date) 
     documents = pack_documents(session, meeting.id)
     if not documents:
         raise ScrutinyError(f"no agenda pack has been built for {meeting.id}: run 'scrutiny pack {meeting.id}' first")
-    return [d.id for d in documents if d.id is not None and queue_pack_for_members(session, document=d, as_of=as_of)]
+    return documents
 
 
 def pack_distribution(session: Session, *, meeting_id: str) -> list[VersionDistribution]:

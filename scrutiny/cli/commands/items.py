@@ -31,7 +31,7 @@ ITEM_ID_HELP = "the item, as 'scrutiny items list' shows it (e.g. lih-item-12; t
 
 
 def register(commands: Subparsers) -> None:
-    parser = commands.add_parser("items", help="add, move, remove and list agenda items (one-off items and updates)")
+    parser = commands.add_parser("items", help="add, move and remove one-off agenda items; list every item")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     adding = actions.add_parser("add", help="put a one-off item on a coming meeting, with a request to each respondent")
