@@ -327,3 +327,12 @@ def test_two_senders_at_once_send_each_member_the_pack_once(
     assert not errors and len(results) == 2
     assert sorted(address for r in results if r is not None for address in r.sent) == MEMBERS
     assert _envelopes(smtp.packs()) == MEMBERS
+
+
+@pytest.mark.parametrize(("value", "problem"), [("-1", "greater than or equal to 0"), ("ten", "valid number")])
+def test_a_bad_attachment_limit_is_one_line(
+    sqlite_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, value: str, problem: str
+) -> None:
+    monkeypatch.setenv("SCRUTINY_PACK_ATTACH_MAX_MB", value)
+    error = _one_line_error(run_cli(capsys, "items", "list"))
+    assert error.startswith("scrutiny: error: environment variable SCRUTINY_PACK_ATTACH_MAX_MB: ") and problem in error

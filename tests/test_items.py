@@ -219,6 +219,7 @@ def test_move_and_remove_follow_the_rules_for_locked_items_and_past_meetings(
 
     # ... unless the meeting is cancelled: then it moves, and the next run writes the new letter.
     _cancel(capsys, sqlite_home.parent, "lih-2027-02-22", "2027-02-22")
+    assert items(capsys)[TITLE]["status"] == "meeting cancelled"
     cancelled_target = one_line_error(run_cli(capsys, "items", "add", "lih-2027-02-22", "--title", "Y", *day))
     assert "meeting lih-2027-02-22 is cancelled" in cancelled_target
     assert run_cli(capsys, "items", "move", item, "lih-2027-03-22", *day).code == 0

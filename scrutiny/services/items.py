@@ -40,7 +40,7 @@ class ItemRow:
     respondents: list[str]
     presenters: list[str]
     questions: list[str]
-    status: str  # planned, letters out, answered, no requests, not placed, removed
+    status: str  # planned, letters out, answered, no requests, not placed, meeting cancelled, removed
     responses: str  # "1 of 2 received"
 
     def as_dict(self) -> dict[str, object]:
@@ -222,7 +222,9 @@ def list_items(session: Session, *, committees: list[CommitteeContext], meeting_
                 respondents=[r.organisation_id for r in requests],
                 presenters=list(item.presenters),
                 questions=list(item.questions),
-                status=_status(item, requests),
+                status="meeting cancelled"
+                if meeting and meeting.cancelled and not item.removed
+                else _status(item, requests),
                 responses=f"{received} of {len(asked)} received" if asked else "",
             )
         )
