@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from scrutiny.dates import weekday_full_date
 from scrutiny.errors import ScrutinyError
+from scrutiny.services.item_notes import capacity_note, letter_notes, published_pack
 from scrutiny.services.meetings import get_meeting
 from scrutiny.services.requests import detach_from_letter, respondent_on, set_status, sync_item_requests
 from scrutiny.workspace import CommitteeContext
@@ -122,8 +123,8 @@ def add_item(
         for given, organisation in asked.items()
         if given != organisation.id
     ]
-    notes += _capacity_note(session, committee, meeting)
-    notes += _letter_notes(session, committee, item, meeting, as_of)
+    notes += capacity_note(session, committee, meeting)
+    notes += letter_notes(session, committee, item, meeting, as_of)
     return _change(session, committee, item, meeting, notes)
 
 
@@ -150,7 +151,7 @@ def move_item(
     respondents = [r.organisation_id for r in _requests(session, item)]
     sync_item_requests(session, committee, item, respondents, as_of)
     session.flush()
-    notes = _capacity_note(session, committee, target) + _letter_notes(session, committee, item, target, as_of)
+    notes = capacity_note(session, committee, target) + letter_notes(session, committee, item, target, as_of)
     return _change(session, committee, item, target, notes)
 
 
@@ -188,7 +189,7 @@ def remove_item(
         )
     if dropped:
         notes.append(f"{dropped} planned request(s) dropped: no letter had gone out for them")
-    published = _published_pack(session, meeting.id)
+    published = published_pack(session, meeting.id)
     if published is not None:
         notes.append(f"the published agenda (v{published.version}) lists it: announce its withdrawal at the meeting")
     return _change(session, committee, item, meeting, notes)
@@ -323,75 +324,6 @@ def _status(item: models.AgendaItem, requests: list[models.Request]) -> str:
     if all(r.status in ANSWERED_STATUSES for r in asked):
         return "answered"
     return "letters out"
-
-
-def _published_pack(session: Session, meeting_id: str) -> models.Pack | None:
-    return session.exec(
-        select(models.Pack).where(models.Pack.meeting_id == meeting_id).order_by(col(models.Pack.version))
-    ).first()
-
-
-# --------------------------------------------------------------------------------------
-# What the officer is told
-
-
-def _capacity_note(session: Session, committee: CommitteeContext, meeting: models.Meeting) -> list[str]:
-    """The capacity rule binds the planner; an officer may go beyond it for a one-off item, and is told."""
-    capacity = committee.config.committee.max_substantive_items
-    count = session.exec(
-        select(func.count())
-        .select_from(models.AgendaItem)
-        .where(models.AgendaItem.meeting_id == meeting.id, col(models.AgendaItem.removed).is_(False))
-    ).one()
-    if count <= capacity:
-        return []
-    return [
-        f"{meeting.id} now has {count} substantive items, more than the {capacity} of max_substantive_items: "
-        "allowed for a one-off item, the officer decides"
-    ]
-
-
-def _letter_notes(
-    session: Session, committee: CommitteeContext, item: models.AgendaItem, meeting: models.Meeting, as_of: dt.date
-) -> list[str]:
-    requests = [r for r in _requests(session, item) if r.status != RequestStatus.WITHDRAWN]
-    if not requests:
-        return ["no respondents: no letters; it goes on the agenda and in the pack with a cover sheet"]
-    timetable = committee.timetable(meeting.date)
-    notes = []
-    if timetable.letter_window_opens <= as_of:
-        notes.append(
-            f"its letters go with the next 'scrutiny letters' or 'scrutiny run' (the letter window opened on "
-            f"{timetable.letter_window_opens.isoformat()})"
-        )
-    else:
-        notes.append(
-            f"its letters go when the letter window opens on {timetable.letter_window_opens.isoformat()} "
-            f"(or now with 'scrutiny letters --meeting {meeting.id}')"
-        )
-    written = session.exec(
-        select(models.Letter.organisation_id).where(
-            models.Letter.meeting_id == meeting.id,
-            col(models.Letter.organisation_id).in_([r.organisation_id for r in requests]),
-            col(models.Letter.version) > 0,
-        )
-    ).all()
-    for organisation_id in sorted(set(written)):
-        notes.append(
-            f"{organisation_id} already had its letter for {meeting.id}: it gets a supplementary letter for this item"
-        )
-    if as_of > timetable.request_by_date:
-        notes.append(
-            f"the request date ({timetable.request_by_date.isoformat()}) has passed: respondents have less notice "
-            f"than usual before the due date ({timetable.response_due_date.isoformat()})"
-        )
-    published = _published_pack(session, meeting.id)
-    if published is not None:
-        notes.append(
-            f"the agenda for {meeting.id} was published on {published.created_on.isoformat()}: the item needs the "
-            "Chair's agreement as urgent business"
-        )
-    return notes
 
 
 def _change(
