@@ -19,6 +19,7 @@ from scrutiny.documents.libreoffice import libreoffice_session
 from scrutiny.runtime.artifacts import publish_run_artifacts
 from scrutiny.runtime.guard import RunEnvironment, check_run_environment
 from scrutiny.services.collect import CollectedRow
+from scrutiny.services.distribution import PACK_KINDS
 from scrutiny.services.home import open_workspace
 from scrutiny.services.packs import PackResult, next_meeting_before_publication, packs_due
 from scrutiny.services.planning import PlanRow
@@ -74,8 +75,9 @@ def _cycle(day: dt.date, committee_id: str | None, where: RunEnvironment) -> Cyc
             packs.append(assemble_pack_task(meeting_id, day))
             bar.advance(meeting_id)
         for meeting_id in upcoming:
-            drafts.append(draft_pack_task(meeting_id, day))
+            drafts.append(draft_pack_task(meeting_id, day))  # drafts are never sent
             bar.advance(f"{meeting_id} (draft)")
+    failures += deliver_pending(workspace, kinds=list(PACK_KINDS))  # each new pack to the members
     late = [f"pack {pack.meeting_id} v{pack.version}: {pack.late_warning}" for pack in packs if pack.late_warning]
     done = [
         f"{len(placements)} annual update(s) planned",

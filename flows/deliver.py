@@ -9,9 +9,8 @@ from scrutiny import progress
 from scrutiny.delivery.transport import make_transport
 from scrutiny.documents.letter_pdf import convert_letter_to_pdf
 from scrutiny.errors import ScrutinyError
-from scrutiny.services import delivery, pdfs
+from scrutiny.services import delivery, distribution, pdfs
 from scrutiny.services.home import open_workspace
-from scrutiny.services.outbox import compose_email
 from scrutiny.workspace import Workspace
 
 
@@ -36,9 +35,12 @@ def ensure_pdf(workspace: Workspace, document_id: int) -> None:
 @task(name="deliver-document", task_run_name="deliver-{document_id}")
 def deliver_task(document_id: int) -> str | None:
     workspace = open_workspace()
-    ensure_pdf(workspace, document_id)  # a PDF that failed earlier is tried again
+    with workspace.session() as session:
+        pack = distribution.is_pack_document(session, document_id)
+    if not pack:  # a pack's PDF is the assembler's; a letter's that failed earlier is tried again
+        ensure_pdf(workspace, document_id)
     transport = make_transport(workspace.settings, smtp_password(workspace.settings))
-    delivered = delivery.deliver_document(workspace, document_id, transport, compose_email)
+    delivered = delivery.deliver_document(workspace, document_id, transport, distribution.compose_document)
     return delivered.location if delivered else None
 
 

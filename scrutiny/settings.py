@@ -96,6 +96,17 @@ class Settings(BaseSettings):
         description="Comma-separated committee IDs a deployment run requires (pinned by 'scrutiny server start').",
     )
 
+    pack_attach_max_mb: float = Field(
+        default=10,
+        ge=0,
+        description="Largest agenda pack (in MB) e-mailed to members as an attachment; a larger one goes as a link.",
+    )
+    pack_base_url: str | None = Field(
+        default=None,
+        description="Where members find a pack too large to attach: a base URL or folder standing for packs/; "
+        "default the file's path under SCRUTINY_HOME.",
+    )
+
     @field_validator("delivery_retry_delays")
     @classmethod
     def _retry_delays(cls, value: str) -> str:

@@ -69,6 +69,10 @@ COMMAND_OWNERS: dict[str, str] = {
     "scrutiny responses withdraw": "responses.md",
     "scrutiny remind": "responses.md",
     "scrutiny minutes record": "packs.md",
+    "scrutiny items add": "packs.md",
+    "scrutiny items move": "packs.md",
+    "scrutiny items remove": "packs.md",
+    "scrutiny items list": "packs.md",
     "scrutiny pack": "packs.md",
     "scrutiny run": "index.md",
 }
@@ -86,6 +90,8 @@ SETTING_OWNERS: dict[str, str] = {
     "SCRUTINY_SMTP_PASSWORD_BLOCK": "email.md",
     "SCRUTINY_SMTP_STARTTLS": "email.md",
     "SCRUTINY_DELIVERY_RETRY_DELAYS": "email.md",
+    "SCRUTINY_PACK_ATTACH_MAX_MB": "packs.md",
+    "SCRUTINY_PACK_BASE_URL": "packs.md",
 }
 
 # The models of the committee file, by class name; the page must mention each of their keys.
@@ -115,6 +121,7 @@ FLOW_OWNERS: dict[str, str] = {
     "chase-responses": "architecture.md",
     "record-response": "architecture.md",
     "assemble-agenda-pack": "architecture.md",
+    "send-agenda-pack": "packs.md",
     "scrutiny-cycle": "architecture.md",
 }
 

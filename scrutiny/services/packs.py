@@ -12,6 +12,7 @@ from scrutiny.dates import clock_time
 from scrutiny.errors import ScrutinyError
 from scrutiny.pack.assemble import assemble_pack
 from scrutiny.pack.spec import PackItem, PackResponse, PackSpec, Presenter, WorkProgrammeRow, standard_agenda
+from scrutiny.services.distribution import queue_pack_for_members
 from scrutiny.services.meetings import get_meeting
 from scrutiny.workspace import CommitteeContext, Workspace
 from state import models
@@ -46,7 +47,7 @@ def packs_due(session: Session, committee: CommitteeContext, as_of: dt.date) -> 
     return due
 
 
-def assemble_meeting_pack(workspace: Workspace, meeting_id: str, as_of: dt.date) -> PackResult:
+def assemble_meeting_pack(workspace: Workspace, meeting_id: str, as_of: dt.date, *, send: bool = True) -> PackResult:
     with workspace.session() as session:
         meeting = get_meeting(session, meeting_id)
         committee = workspace.committee(meeting.committee_id)
@@ -99,7 +100,7 @@ def assemble_meeting_pack(workspace: Workspace, meeting_id: str, as_of: dt.date)
             )
         )
         session.add(
-            models.Document(
+            document := models.Document(
                 committee_id=committee.id,
                 kind="supplementary-pack" if previous else "agenda-pack",
                 path=workspace.stored_path(assembled.docx),
@@ -108,6 +109,8 @@ def assemble_meeting_pack(workspace: Workspace, meeting_id: str, as_of: dt.date)
                 version=version,
             )
         )
+        if send:  # the members' e-mails are owed in the same transaction that records the pack
+            queue_pack_for_members(session, document=document, as_of=as_of)
         return PackResult(
             meeting_id,
             version,
@@ -222,7 +225,7 @@ def _substantive_items(
                 title=item.title,
                 kind="substantive",
                 purpose=_purpose(item),
-                presenters=presenters,
+                presenters=[*item.presenters] or presenters,  # an officer's one-off item names its own
                 source=item.source,
                 responses=responses,
             )
