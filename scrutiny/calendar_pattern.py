@@ -28,7 +28,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from scrutiny.config.pattern import LAST_WEEK, MeetingPattern
-from scrutiny.workdays import WorkingDayCalendar, short_date
+from scrutiny.dates import weekday_abbreviated_date as short_date
+from scrutiny.workdays import WorkingDayCalendar
 
 __all__ = [
     "PatternPlan",
