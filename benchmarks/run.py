@@ -128,8 +128,8 @@ def bench_planning(shapes: list[tuple[int, int]], scratch: Path) -> list[dict[st
 def bench_letters(count: int, scratch: Path) -> dict[str, Any]:
     from docx import Document
 
-    from scrutiny.letters.samples import sample_context
     from scrutiny.letters.render import render_letter
+    from scrutiny.letters.samples import sample_context
 
     template = ROOT / "templates" / "request_letter.docx"
     context = sample_context("request")
