@@ -435,7 +435,7 @@ def test_smtp_sends_each_letter_once_to_each_recipient_and_none_on_a_rerun(
         assert str(event["ATTENDEE"]) == f"mailto:{addresses[organisation]}"
         assert event.decoded("DTSTART").isoformat() == "2027-01-25T19:00:00+00:00"
     # MOPAC is asked about both items and copied on the letters of the others asked about them.
-    mopac = first_copies[next(i for i, m in first_copies.items() if _reference(m) == f"{MEETING}-mopac")]
+    mopac = next(m for m in first_copies.values() if _reference(m) == f"{MEETING}-mopac")
     assert "ce.bcu.commander@met-police.example" in _header_addresses(mopac, "Cc")
     assert all(
         r.state == "sent" and r.channel == "smtp" and r.location.startswith("smtp://127.0.0.1:") and r.message_id

@@ -192,7 +192,9 @@ def test_moved_meeting_retimes_requests_and_flags_letters_already_sent(
         ),
     )
     assert "2 moved" in out, out
-    [flagged_line] = [line for line in out.splitlines() if line.startswith("Due dates changed for letters already sent")]
+    [flagged_line] = [
+        line for line in out.splitlines() if line.startswith("Due dates changed for letters already sent")
+    ]
     flagged_ids = flagged_line.split(": ", 1)[1].removesuffix(".").split(", ")
     assert len(flagged_ids) == 4 and all(r.startswith("lih-R15-") for r in flagged_ids), flagged_line
 

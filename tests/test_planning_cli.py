@@ -82,9 +82,7 @@ def test_bundled_committee_placements_pins_and_locks(
     assert placements(capsys) == before_pin
 
     one_line_error(run_cli(capsys, "plan", "pin", "R16", "lih-2099-01-01"), "meeting 'lih-2099-01-01' not found")
-    one_line_error(
-        run_cli(capsys, "plan", "pin", "R99", "lih-2027-02-22"), "commitment 'R99' not found", "R15, R16"
-    )
+    one_line_error(run_cli(capsys, "plan", "pin", "R99", "lih-2027-02-22"), "commitment 'R99' not found", "R15, R16")
     assert placements(capsys) == before_pin
 
     letters = run_cli(capsys, "letters", "--as-of", "2026-11-21")
