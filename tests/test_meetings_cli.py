@@ -9,7 +9,7 @@ import pytest
 
 from scrutiny.timetable import TimetableRules, compute_timetable
 from scrutiny.workdays import WorkingDayCalendar
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import install_bundled_without_pattern, run_cli
 from tests.khal_helpers import Khal, khal_executable, make_khal
 
 BAD = Path(__file__).parent / "data" / "ics" / "bad"
@@ -70,6 +70,12 @@ def council_ics(
     lines.append("END:VCALENDAR")
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     return path
+
+
+@pytest.fixture(autouse=True)
+def listed_meetings_only(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The committee's ten listed meetings and what the calendars add: no provisional ones."""
+    install_bundled_without_pattern(capsys, home.parent)
 
 
 def meetings(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:

@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scrutiny.planner import Commitment, MeetingSlot, plan_placements
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import install_bundled_without_pattern, run_cli
+from tests.factories import bundled_config_data, write_config
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
-BUNDLED = Path(__file__).parents[1] / "scrutiny" / "data" / "living-in-hackney.yaml"
 LIH = "Living in Hackney Scrutiny Commission"
 
 
@@ -155,6 +155,7 @@ def test_next_cycle_lands_a_year_after_the_held_meeting(
     home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SCRUTINY_PDF", "false")
+    install_bundled_without_pattern(capsys, home.parent)  # the calendar ends with 2026/27's meetings
     plan(capsys, "2026-11-21")  # R15 and R16 on 25 Jan 2027
     assert run_cli(capsys, "letters", "--as-of", "2026-11-21").code == 0
 
@@ -200,19 +201,15 @@ def test_next_cycle_lands_a_year_after_the_held_meeting(
 def test_earliest_months_before_due_is_a_committee_setting(
     sqlite_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    text = BUNDLED.read_text(encoding="utf-8")
-    assert "  max_substantive_items: 3\n" in text
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(
-        text.replace("  max_substantive_items: 3\n", "  max_substantive_items: 3\n  earliest_months_before_due: -1\n")
+    data = bundled_config_data()
+    data.pop("meeting_pattern", None)  # the calendar ends with 2026/27's meetings
+    data["committee"]["earliest_months_before_due"] = -1
+    one_line_error(
+        run_cli(capsys, "init", "--config", str(write_config(tmp_path / "bad.yaml", data))),
+        "earliest_months_before_due",
     )
-    one_line_error(run_cli(capsys, "init", "--config", str(bad)), "earliest_months_before_due")
-
-    wide = tmp_path / "wide.yaml"
-    wide.write_text(
-        text.replace("  max_substantive_items: 3\n", "  max_substantive_items: 3\n  earliest_months_before_due: 12\n")
-    )
-    assert run_cli(capsys, "init", "--config", str(wide)).code == 0
+    data["committee"]["earliest_months_before_due"] = 12
+    assert run_cli(capsys, "init", "--config", str(write_config(tmp_path / "wide.yaml", data))).code == 0
     assert plan(capsys, "2026-11-21")["R15"]["meeting_id"] == "lih-2027-01-25"
     # A twelve-month window lets the next update go on the last 2026/27 meeting before it
     # is due that still has time for letters: the early placement the default prevents.
