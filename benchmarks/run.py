@@ -88,14 +88,16 @@ def _committee(meetings: int, commitments: int, folder: Path) -> Path:
 
 
 def _fresh_workspace(folder: Path, config: Path):  # type: ignore[no-untyped-def]
-    from scrutiny.settings import reset_settings
-    from scrutiny.workspace import open_workspace
+    """A new home holding only the benchmark's committee: (workspace, committee)."""
+    from scrutiny.services.home import install_committee, open_workspace
+    from scrutiny.settings import get_settings, reset_settings
 
     os.environ["SCRUTINY_HOME"] = str(folder)
-    os.environ["SCRUTINY_CONFIG"] = str(config)
     os.environ.pop("SCRUTINY_DATABASE_URL", None)
     reset_settings()
-    return open_workspace()
+    installed = install_committee(get_settings(), config)
+    workspace = open_workspace()
+    return workspace, workspace.committee(installed.committee_id)
 
 
 def bench_planning(shapes: list[tuple[int, int]], scratch: Path) -> list[dict[str, Any]]:
@@ -105,12 +107,12 @@ def bench_planning(shapes: list[tuple[int, int]], scratch: Path) -> list[dict[st
     for meetings, commitments in shapes:
         folder = scratch / f"plan-{meetings}-{commitments}"
         folder.mkdir()
-        workspace = _fresh_workspace(folder, _committee(meetings, commitments, scratch))
+        workspace, committee = _fresh_workspace(folder, _committee(meetings, commitments, scratch))
         as_of = dt.date(2026, 5, 1)
 
-        def plan(workspace=workspace, as_of=as_of) -> None:  # type: ignore[no-untyped-def]
+        def plan(workspace=workspace, committee=committee, as_of=as_of) -> None:  # type: ignore[no-untyped-def]
             with workspace.session() as session:
-                plan_annual_updates(session, workspace, as_of)
+                plan_annual_updates(session, committee, as_of)
 
         first = best_of(1, plan)  # creates the items and requests
         again = best_of(3, plan)  # the daily re-plan: nothing changes
@@ -126,8 +128,8 @@ def bench_planning(shapes: list[tuple[int, int]], scratch: Path) -> list[dict[st
 def bench_letters(count: int, scratch: Path) -> dict[str, Any]:
     from docx import Document
 
-    from scrutiny.letters.context import sample_context
     from scrutiny.letters.render import render_letter
+    from scrutiny.letters.samples import sample_context
 
     template = ROOT / "templates" / "request_letter.docx"
     context = sample_context("request")
@@ -155,21 +157,25 @@ def bench_tracker(sizes: list[int], scratch: Path) -> list[dict[str, Any]]:
     for size in sizes:
         folder = scratch / f"tracker-{size}"
         folder.mkdir()
-        workspace = _fresh_workspace(folder, _committee(10, 2, scratch))
+        workspace, committee = _fresh_workspace(folder, _committee(10, 2, scratch))
         with workspace.session() as session:
-            plan_annual_updates(session, workspace, dt.date(2026, 5, 1))
+            plan_annual_updates(session, committee, dt.date(2026, 5, 1))
             template = session.exec(select(models.Request)).first()
-            assert template is not None
+            if template is None:
+                raise SystemExit("benchmark: planning made no request to copy")
             for i in range(size):
-                item = models.AgendaItem(meeting_id=template.meeting_id, title=f"Item {i}", source="benchmark")
+                item = models.AgendaItem(
+                    committee_id=committee.id, meeting_id=template.meeting_id, title=f"Item {i}", source="benchmark"
+                )
                 session.add(item)
                 session.flush()
-                session.add(models.Request(**{**template.model_dump(), "id": f"bench-{i}", "agenda_item_id": item.id}))
+                copy = {**template.model_dump(), "id": committee.scoped_id(f"bench-{i}"), "agenda_item_id": item.id}
+                session.add(models.Request(**copy))
         as_of = dt.date(2026, 5, 1)
 
         def listing(workspace=workspace, as_of=as_of) -> None:  # type: ignore[no-untyped-def]
             with workspace.session() as session:
-                responses_due(session, as_of)
+                responses_due(session, workspace, as_of)
 
         rows.append({"requests": size, "seconds": best_of(3, listing)})
     base = rows[0]["seconds"]

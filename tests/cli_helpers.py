@@ -53,3 +53,14 @@ def state_counts(home: Path) -> dict[str, int]:
         root = home / folder
         counts[f"files:{folder}"] = sum(1 for p in root.rglob("*") if p.is_file()) if root.exists() else 0
     return counts
+
+
+def install_bundled_without_pattern(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
+    """Install the bundled committee with only its listed meetings: no provisional meetings from its
+    meeting pattern, for tests about a calendar that ends (the pattern has tests of its own)."""
+    from tests.factories import bundled_config_data, write_config
+
+    data = bundled_config_data()
+    data.pop("meeting_pattern", None)
+    result = run_cli(capsys, "init", "--config", str(write_config(folder / "listed-meetings.yaml", data)))
+    assert result.code == 0, result.err

@@ -31,6 +31,25 @@ def test_bundled_committee_is_living_in_hackney() -> None:
     emails += [m.email for m in config.members if m.email]
     assert emails and all(e.split("@")[1].endswith(".example") for e in emails)
     assert len(config.meetings) == 10 and all(m.date.weekday() == 0 for m in config.meetings)
+    # Every ID of the committee carries its prefix; CC entries name organisations of the file.
+    assert (config.committee.id, config.committee.id_prefix) == ("living-in-hackney", "lih")
+    assert config.committee.message_domain == "living-in-hackney.scrutiny.example"
+    org_ids = {o.id for o in config.organisations}
+    assert all(entry in org_ids for c in config.commitments for entry in c.cc if isinstance(entry, str))
+
+
+@pytest.mark.parametrize(
+    ("short_name", "committee_id", "expected"),
+    [("LiH", "living-in-hackney", "lih"), ("Health & Care!", "hih", "healthcare"), ("2024 Panel", "scp", "scp")],
+)
+def test_a_committee_without_a_prefix_takes_one_from_its_short_name(
+    tmp_path: Path, short_name: str, committee_id: str, expected: str
+) -> None:
+    def change(data: dict) -> None:  # type: ignore[type-arg]
+        data["committee"].pop("prefix")
+        data["committee"].update(short_name=short_name, id=committee_id)
+
+    assert load_committee_config(_mutated(tmp_path, change)).committee.id_prefix == expected
 
 
 def test_monitoring_group_is_succeeded_by_the_scrutiny_panel() -> None:
@@ -61,6 +80,9 @@ def _mutated(tmp_path: Path, change) -> Path:  # type: ignore[no-untyped-def]
         (lambda d: d["meetings"].append({"date": "2027-02-30"}), "meetings.10.date"),
         (lambda d: d["committee"]["timetable"].update(request_weeks_before_due=-1), "request_weeks_before_due"),
         (lambda d: d["organisations"].append(dict(d["organisations"][0])), "organisation id 'mopac' appears twice"),
+        (lambda d: d["committee"].update(prefix="LiH-1"), "committee.prefix: String should match pattern"),
+        (lambda d: d["committee"].update(id="Living in Hackney"), "committee.id: String should match pattern"),
+        (lambda d: d["commitments"][0]["cc"].append("acme"), "commitment R15: cc 'acme' is not an organisation"),
     ],
 )
 def test_invalid_configuration_is_one_line_naming_the_problem(tmp_path: Path, change, expected: str) -> None:  # type: ignore[no-untyped-def]

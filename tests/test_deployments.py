@@ -175,6 +175,8 @@ def test_deployments_schedules_and_a_worker_run(prefect_server: dict[str, str], 
         check=True,
         cwd=home,
     )
-    placed = {row["commitment"]: row["meeting_id"] for row in json.loads(listing.stdout)}
-    assert set(placed) == {"R15", "R16"} and all(m and m.endswith("2027-01-25") for m in placed.values())
+    placed = {(row["committee"], row["commitment"]): row["meeting_id"] for row in json.loads(listing.stdout)}
+    assert placed == {("living-in-hackney", "R15"): "lih-2027-01-25", ("living-in-hackney", "R16"): "lih-2027-01-25"}
     assert (home / "state" / "scrutiny.db").exists()
+    # The worker's run found a new home and installed the bundled committee in it.
+    assert (home / "committees" / "living-in-hackney" / "committee.yaml").is_file()

@@ -188,6 +188,14 @@ def test_uids_stay_the_same_when_a_meeting_changes() -> None:
     assert set(events_by_uid(build(changed))) == set(events_by_uid(build()))
 
 
+def test_two_committees_meeting_on_the_same_evening_have_their_own_uids() -> None:
+    lih = meetings()[0]
+    hih = dataclasses.replace(lih, meeting_id="hih-2024-12-09", title="Health in Hackney Scrutiny Commission")
+    uids = set(events_by_uid(build([lih, hih])))
+    assert {meeting_uid("lih-2024-12-09", DOMAIN), meeting_uid("hih-2024-12-09", DOMAIN)} <= uids
+    assert len(uids) == 2 * (1 + len(DEADLINE_KINDS))  # nothing shared between them
+
+
 def test_lines_are_crlf_and_folded() -> None:
     data = build()
     assert data.endswith(b"END:VCALENDAR\r\n")

@@ -40,7 +40,8 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
 AS_OF = "2026-11-21"  # the letter window for the 25 January 2027 meeting is open
-MEETING = "2027-01-25"
+MEETING = "lih-2027-01-25"
+LETTERS = 5  # one per organisation asked about the meeting's two items (7 requests)
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TEMPLATE_FILES = [
     "request_letter.docx",
@@ -138,9 +139,47 @@ def _documents(kind: str = "request") -> list[models.Document]:
         )
 
 
+def _deliveries() -> dict[str, list[models.Delivery]]:
+    """Each letter's recipients as recorded (To, then Cc), by letter ID."""
+    with Session(get_engine(get_settings().effective_database_url)) as session:
+        rows = session.exec(
+            select(models.Document.letter_id, models.Delivery)
+            .join(models.Document, col(models.Document.id) == col(models.Delivery.document_id))
+            .order_by(col(models.Delivery.id))
+        ).all()
+    found: dict[str, list[models.Delivery]] = {}
+    for letter_id, delivery in rows:
+        found.setdefault(str(letter_id), []).append(delivery)
+    return found
+
+
+def _header_addresses(message: EmailMessage, *headers: str) -> list[str]:
+    return [address for _name, address in getaddresses([str(v) for h in headers for v in message.get_all(h, [])])]
+
+
+def _one_message_per_recipient(handler: StoringHandler) -> dict[str, list[str]]:
+    """Check each message reached the server once per recipient, each time for that one
+    recipient only, and exactly the people its To and Cc name; returns recipients by Message-ID."""
+    by_id: dict[str, list[str]] = {}
+    headers: dict[str, set[str]] = {}
+    for message, envelope in zip(handler.messages, handler.recipients, strict=True):
+        assert len(envelope) == 1, envelope
+        by_id.setdefault(str(message["Message-ID"]), []).append(envelope[0])
+        headers[str(message["Message-ID"])] = set(_header_addresses(message, "To", "Cc"))
+    for message_id, recipients in by_id.items():
+        assert len(recipients) == len(set(recipients)), (message_id, recipients)  # nobody twice
+        assert set(recipients) == headers[message_id], message_id
+    return by_id
+
+
 def _statuses(capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
     rows = run_cli(capsys, "responses", "due", "--as-of", AS_OF, "--json").json()
     return {row["request_id"]: row["status"] for row in rows}
+
+
+def _letter_ids(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    rows = run_cli(capsys, "responses", "due", "--as-of", AS_OF, "--json").json()
+    return sorted({row["letter_id"] for row in rows if row["letter_id"]})
 
 
 def _contact_emails() -> dict[str, str]:
@@ -149,7 +188,7 @@ def _contact_emails() -> dict[str, str]:
 
 
 def _reference(message: EmailMessage) -> str:
-    found = re.search(r"\(ref (R\d+-\d+-[a-z0-9-]+)\)$", str(message["Subject"]))
+    found = re.search(r"\(ref (lih-\d{4}-\d\d-\d\d-[a-z0-9-]+)\)$", str(message["Subject"]))
     assert found, message["Subject"]
     return found.group(1)
 
@@ -189,7 +228,9 @@ def test_templates_check_passes_on_the_shipped_templates(
         preview = previews / f"{Path(name).stem}-preview.docx"
         assert line == f"OK {name} (preview: {preview})"
         assert "{{" not in _docx_text(preview)
-    assert "Dear James Conway" in _docx_text(previews / "request_letter-preview.docx")
+    sample = _docx_text(previews / "request_letter-preview.docx")
+    assert "Dear Chief Superintendent Conway" in sample
+    assert sample.count("Our request") == 2  # the sample letter has a Recommendation 15 and a 16 section
     assert "Stop and search annual update" in _docx_text(previews / "front_sheet-preview.docx")
     assert not (sqlite_home / "state").exists()  # a check needs no database
 
@@ -303,6 +344,8 @@ def test_a_broken_template_is_refused_and_nothing_is_issued(
     assert counts["Document"] == 0 and counts["files:letters"] == 0 and counts["files:outbox"] == 0
     statuses = _statuses(capsys)
     assert len(statuses) == 7 and set(statuses.values()) == {"planned"}
+    [committee] = run_cli(capsys, "committees", "list", "--json").json()
+    assert committee["letters"] == 0  # no letter counts as written after the failed run
 
 
 # --------------------------------------------------------------------------------------
@@ -318,35 +361,36 @@ def test_hostile_configured_names_render_literally_and_cannot_move_the_file(
 ) -> None:
     data = bundled_config_data()
     mopac = next(org for org in data["organisations"] if org["id"] == "mopac")
-    mopac["name"] = HOSTILE_ORGANISATION
+    mopac["name"] = mopac["short_name"] = HOSTILE_ORGANISATION
     mopac["contact"]["name"] = HOSTILE_CONTACT
     mopac["contact"]["salutation"] = f"Dear {HOSTILE_CONTACT}"
-    monkeypatch.setenv("SCRUTINY_CONFIG", str(write_config(tmp_path / "committee.yaml", data)))
+    installed = run_cli(capsys, "init", "--config", str(write_config(tmp_path / "committee.yaml", data)))
+    assert installed.code == 0, installed.err
     monkeypatch.setenv("SCRUTINY_PDF", "false")
 
     result = run_cli(capsys, "run", "--as-of", AS_OF)
     assert result.code == 0, result.err
     folder = sqlite_home / "letters" / MEETING
-    to_mopac = sorted(folder.glob("*-mopac-request-v1.docx"))
-    assert [p.name for p in to_mopac] == ["r15-1-mopac-request-v1.docx", "r16-2-mopac-request-v1.docx"]
-    for path in to_mopac:
-        paragraphs = [p.text for p in docx.Document(str(path)).paragraphs]
-        assert HOSTILE_CONTACT in paragraphs and HOSTILE_ORGANISATION in paragraphs  # the addressee block
-        assert f"Dear {HOSTILE_CONTACT}" in paragraphs
-    # The other letters on the item copy MOPAC in, by the same literal name.
-    assert HOSTILE_ORGANISATION in _docx_text(folder / "r15-1-met-ce-bcu-request-v1.docx")
+    assert sorted(p.name for p in folder.glob("*-mopac-*.docx")) == [f"{MEETING}-mopac-v1.docx"]
+    paragraphs = [p.text for p in docx.Document(str(folder / f"{MEETING}-mopac-v1.docx")).paragraphs]
+    assert HOSTILE_CONTACT in paragraphs and HOSTILE_ORGANISATION in paragraphs  # the addressee block
+    assert f"Dear {HOSTILE_CONTACT}" in paragraphs
+    # The other letters on the items copy MOPAC in, by the same literal name.
+    assert f"{HOSTILE_CONTACT} ({HOSTILE_ORGANISATION})" in _docx_text(folder / f"{MEETING}-met-ce-bcu-v1.docx")
 
-    mail = next(
-        email.message_from_bytes(p.read_bytes(), policy=policy.default)
-        for p in (sqlite_home / "outbox").glob("*.eml")
-        if "natasha.plummer@mopac.example" in p.read_text(errors="replace")
-    )
+    mails = [
+        email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in (sqlite_home / "outbox").glob("*.eml")
+    ]
+    [mail] = [m for m in mails if _header_addresses(m, "To") == ["natasha.plummer@mopac.example"]]
     assert mail.get_body(("plain",)).get_content().startswith(f"Dear {HOSTILE_CONTACT},")  # type: ignore[union-attr]
+    copied = [m for m in mails if "natasha.plummer@mopac.example" in _header_addresses(m, "Cc")]
+    assert copied and all("<b>" not in str(m["Subject"]) for m in copied)
 
     # Every file is where the product puts things; the letters only in the meeting's folder.
     files = [p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()]
     assert {p.parts[:2] for p in files} <= {
         ("committee.yaml",),
+        ("home", "committees"),
         ("home", "state"),
         ("home", "letters"),
         ("home", "outbox"),
@@ -360,21 +404,29 @@ def test_hostile_configured_names_render_literally_and_cannot_move_the_file(
 # SMTP delivery
 
 
-def test_smtp_sends_one_message_per_letter_and_none_on_a_rerun(
+def test_smtp_sends_each_letter_once_to_each_recipient_and_none_on_a_rerun(
     sqlite_home: Path, capsys: pytest.CaptureFixture[str], smtp: StoringHandler
 ) -> None:
     result = run_cli(capsys, "run", "--as-of", AS_OF)
     assert result.code == 0, result.err
-    assert len(smtp.messages) == 7
     addresses = _contact_emails()
-    references = [_reference(message) for message in smtp.messages]
-    assert sorted(references) == sorted(_statuses(capsys))
-    for message, recipients, reference in zip(smtp.messages, smtp.recipients, references, strict=True):
-        organisation = reference.split("-", 2)[2]
-        assert [a for _n, a in getaddresses([str(message["To"])])] == [addresses[organisation]]
-        assert recipients == [addresses[organisation]]
+    recorded = _deliveries()
+    assert sorted(recorded) == _letter_ids(capsys) and len(recorded) == LETTERS
+    assert len(smtp.messages) == sum(len(rows) for rows in recorded.values())
+    by_id = _one_message_per_recipient(smtp)
+    assert len(by_id) == LETTERS  # one message per letter, sent to each of its recipients in turn
+    first_copies = {str(m["Message-ID"]): m for m in smtp.messages}
+    for message_id, message in first_copies.items():
+        reference = _reference(message)
+        organisation = reference.removeprefix(f"{MEETING}-")
+        assert _header_addresses(message, "To") == [addresses[organisation]]
+        assert str(message["Reply-To"]) == "tracey.anderson@hackney.example"
+        rows = recorded[reference]
+        assert [(r.role, r.address) for r in rows][0] == ("to", addresses[organisation])
+        assert sorted(r.address for r in rows if r.role == "cc") == sorted(_header_addresses(message, "Cc"))
+        assert sorted(by_id[message_id]) == sorted(r.address for r in rows)
         parts = _attachments(message)
-        assert parts[f"{reference.lower()}-request-v1.docx"].get_content_type() == DOCX_TYPE
+        assert parts[f"{reference}-v1.docx"].get_content_type() == DOCX_TYPE
         invite = parts["invite.ics"]
         assert invite.get_content_type() == "text/calendar" and invite.get_param("method") == "REQUEST"
         calendar = Calendar.from_ical(invite.get_payload(decode=True))
@@ -382,14 +434,21 @@ def test_smtp_sends_one_message_per_letter_and_none_on_a_rerun(
         [event] = calendar.walk("VEVENT")
         assert str(event["ATTENDEE"]) == f"mailto:{addresses[organisation]}"
         assert event.decoded("DTSTART").isoformat() == "2027-01-25T19:00:00+00:00"
-    documents = _documents()
-    assert len(documents) == 7
-    assert all(d.channel == "smtp" and d.delivery.startswith("smtp:smtp://127.0.0.1:") for d in documents)
+    # MOPAC is asked about both items and copied on the letters of the others asked about them.
+    mopac = next(m for m in first_copies.values() if _reference(m) == f"{MEETING}-mopac")
+    assert "ce.bcu.commander@met-police.example" in _header_addresses(mopac, "Cc")
+    assert all(
+        r.state == "sent" and r.channel == "smtp" and r.location.startswith("smtp://127.0.0.1:") and r.message_id
+        for rows in recorded.values()
+        for r in rows
+    )
+    assert len(_documents()) == LETTERS
     assert not (sqlite_home / "outbox").exists()
 
+    sent = len(smtp.messages)
     again = run_cli(capsys, "run", "--as-of", AS_OF)
     assert again.code == 0, again.err
-    assert len(smtp.messages) == 7
+    assert len(smtp.messages) == sent
 
 
 def test_smtp_password_from_a_prefect_secret_block(
@@ -409,12 +468,14 @@ def test_smtp_password_from_a_prefect_secret_block(
         assert f"SMTP 127.0.0.1:{smtp_port} rejected the login for 'scrutiny': 535" in error
         assert "an old password" not in refused.err + refused.out
         assert handler.messages == [] and handler.logins and not any(ok for _m, ok in handler.logins)
+        assert {r.state for rows in _deliveries().values() for r in rows} == {"pending"}
 
         Secret(value="correct horse battery").save("scrutiny-smtp-password", overwrite=True)
         sent = run_cli(capsys, "letters", "--as-of", AS_OF)
         assert sent.code == 0, sent.err
-        assert len(handler.messages) == 7
-        assert [ok for _m, ok in handler.logins].count(True) == 7
+        recipients = sum(len(rows) for rows in _deliveries().values())
+        assert len(handler.messages) == recipients and len(_one_message_per_recipient(handler)) == LETTERS
+        assert [ok for _m, ok in handler.logins].count(True) == recipients  # one logged-in session each
     finally:
         controller.stop()
 
@@ -428,24 +489,69 @@ def test_undeliverable_letters_stay_recorded_and_go_once_the_server_is_back(
     failed = run_cli(capsys, "letters", "--as-of", AS_OF)
     assert time.monotonic() - started < 60
     error = _one_line_error(failed)
-    assert "7 letter(s) written and recorded, but 7 e-mail(s) could not be sent and stay pending" in error
+    assert f"{LETTERS} letter(s) written and recorded, but {LETTERS} e-mail(s) could not be sent and stay pending" in (
+        error
+    )
     assert f"SMTP 127.0.0.1:{smtp_port} could not be reached" in error
-    assert len(list((sqlite_home / "letters" / MEETING).glob("*-request-v1.docx"))) == 7
+    assert len(list((sqlite_home / "letters" / MEETING).glob("*-v1.docx"))) == LETTERS
     assert set(_statuses(capsys).values()) == {"issued"}
-    documents = _documents()
-    assert len(documents) == 7 and all(d.delivery == "" and d.channel == "file" for d in documents)
+    assert len(_documents()) == LETTERS
+    pending = _deliveries()
+    assert len(pending) == LETTERS
+    assert all(r.state == "pending" and r.channel == "" and r.claim == "" for rows in pending.values() for r in rows)
 
     controller, handler = _start_smtp(smtp_port)
     try:
         again = run_cli(capsys, "letters", "--as-of", AS_OF)
         assert again.code == 0, again.err
         assert "No letters to write" in again.out
-        assert len(handler.messages) == 7
-        assert len({m["Message-ID"] for m in handler.messages}) == 7
-        assert sorted(_reference(m) for m in handler.messages) == sorted(_statuses(capsys))
-        assert all(d.channel == "smtp" for d in _documents())
+        recipients = sum(len(rows) for rows in pending.values())
+        assert len(handler.messages) == recipients
+        assert len(_one_message_per_recipient(handler)) == LETTERS
+        assert sorted({_reference(m) for m in handler.messages}) == _letter_ids(capsys)
+        assert {r.channel for rows in _deliveries().values() for r in rows} == {"smtp"}
         assert run_cli(capsys, "letters", "--as-of", AS_OF).code == 0
-        assert len(handler.messages) == 7
+        assert len(handler.messages) == recipients
+    finally:
+        controller.stop()
+
+
+def test_a_recipient_refused_by_the_server_is_retried_alone(
+    sqlite_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, smtp_port: int
+) -> None:
+    """One Cc address the server refuses: everyone else gets the letter once; the next run
+    tries only that address again, so nobody receives it twice."""
+    monkeypatch.setenv("SCRUTINY_DELIVERY_RETRY_DELAYS", "")
+    refused_address = "cabinet.community-safety@hackney.example"
+
+    class Refusing(StoringHandler):
+        refuse = True
+
+        async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+            if self.refuse and address == refused_address:
+                return "550 mailbox unavailable"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+    handler = Refusing()
+    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        assert run_cli(capsys, "plan", "--as-of", AS_OF).code == 0
+        failed = run_cli(capsys, "letters", "--as-of", AS_OF)
+        assert refused_address in _one_line_error(failed)
+        recorded = _deliveries()
+        owed = [r for rows in recorded.values() for r in rows if r.state != "sent"]
+        assert owed and {r.address for r in owed} == {refused_address}
+        sent_first = len(handler.messages)
+        assert sent_first == sum(len(rows) for rows in recorded.values()) - len(owed)
+
+        handler.refuse = False
+        again = run_cli(capsys, "letters", "--as-of", AS_OF)
+        assert again.code == 0, again.err
+        assert [envelope for envelope in handler.recipients[sent_first:]] == [[refused_address]] * len(owed)
+        _one_message_per_recipient(handler)
+        assert {r.state for rows in _deliveries().values() for r in rows} == {"sent"}
     finally:
         controller.stop()
 
@@ -458,28 +564,39 @@ def test_reissue_writes_a_new_version_keeps_the_old_and_sends_once(
     sqlite_home: Path, capsys: pytest.CaptureFixture[str], smtp: StoringHandler
 ) -> None:
     assert run_cli(capsys, "run", "--as-of", AS_OF).code == 0
-    assert len(smtp.messages) == 7
+    sent = len(smtp.messages)
+    letter_id = f"{MEETING}-mopac"
     folder = sqlite_home / "letters" / MEETING
-    first = (folder / "r15-1-mopac-request-v1.docx").read_bytes()
+    first = (folder / f"{letter_id}-v1.docx").read_bytes()
 
-    reissued = run_cli(capsys, "letters", "--reissue", "R15-1-mopac", "--as-of", "2026-11-25")
+    reissued = run_cli(capsys, "letters", "--reissue", letter_id, "--as-of", "2026-11-25")
     assert reissued.code == 0, reissued.err
-    v2 = folder / "r15-1-mopac-request-v2.docx"
+    v2 = folder / f"{letter_id}-v2.docx"
     assert str(v2) in reissued.out and "1 letter(s) written" in reissued.out
-    assert (folder / "r15-1-mopac-request-v1.docx").read_bytes() == first
-    assert "25 November 2026" in _docx_text(v2)
-    assert len(smtp.messages) == 8
-    [attachment] = [name for name in _attachments(smtp.messages[-1]) if name.endswith(".docx")]
-    assert attachment == v2.name
-    assert [(d.request_id, d.version) for d in _documents() if d.request_id == "R15-1-mopac"] == [
-        ("R15-1-mopac", 1),
-        ("R15-1-mopac", 2),
-    ]
+    assert (folder / f"{letter_id}-v1.docx").read_bytes() == first
+    text = _docx_text(v2)
+    assert "25 November 2026" in text and text.count("Our request") == 2  # still both items
+    recipients = _deliveries()[letter_id]
+    versions = [d for d in _documents() if d.letter_id == letter_id]
+    assert [d.version for d in versions] == [1, 2]
+    v2_recipients = [r for r in recipients if r.document_id == versions[1].id]
+    new = smtp.messages[sent:]
+    assert len(new) == len(v2_recipients) > 1  # the contact and each person copied, once each
+    assert {_reference(m) for m in new} == {letter_id}
+    for message in new:
+        [attachment] = [name for name in _attachments(message) if name.endswith(".docx")]
+        assert attachment == v2.name
+    _one_message_per_recipient(smtp)
+
+    # A request ID names the letter now covering it.
+    by_request = run_cli(capsys, "letters", "--reissue", "lih-R16-2-mopac", "--as-of", "2026-11-26")
+    assert by_request.code == 0 and str(folder / f"{letter_id}-v3.docx") in by_request.out, by_request.err
 
     before = state_counts(sqlite_home)
-    plain = run_cli(capsys, "letters", "--as-of", "2026-11-25")
+    sent = len(smtp.messages)
+    plain = run_cli(capsys, "letters", "--as-of", "2026-11-26")
     assert plain.code == 0 and "No letters to write" in plain.out
-    assert state_counts(sqlite_home) == before and len(smtp.messages) == 8
+    assert state_counts(sqlite_home) == before and len(smtp.messages) == sent
 
 
 # --------------------------------------------------------------------------------------
@@ -521,35 +638,49 @@ def _slowed(monkeypatch: pytest.MonkeyPatch, module: Any, name: str, seconds: fl
     monkeypatch.setattr(module, name, slow)
 
 
-def test_two_writers_and_two_senders_at_once_make_one_letter_and_one_message(
+def test_two_writers_and_two_senders_at_once_make_one_letter_and_one_message_each(
     home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, smtp: StoringHandler
 ) -> None:
     import datetime as dt
 
-    from scrutiny.services import correspondence
-    from scrutiny.services.correspondence import deliver_document, write_request_letter
-    from scrutiny.workspace import open_workspace
+    from scrutiny.delivery.transport import make_transport
+    from scrutiny.services import letters
+    from scrutiny.services.delivery import deliver_document
+    from scrutiny.services.home import open_workspace
+    from scrutiny.services.outbox import compose_email
+    from scrutiny.workspace import retry_on_conflict
 
     assert run_cli(capsys, "plan", "--as-of", AS_OF).code == 0
-    _slowed(monkeypatch, correspondence, "render_letter")
-    _slowed(monkeypatch, correspondence, "_compose")
+    _slowed(monkeypatch, letters, "render_letter")
     workspace = open_workspace()
+    committee = workspace.committee("living-in-hackney")
     as_of = dt.date.fromisoformat(AS_OF)
-    for request_id in ("R15-1-mopac", "R16-2-hackney-csp"):
-        write = lambda r=request_id: write_request_letter(workspace, r, as_of)  # noqa: E731
+    ready = retry_on_conflict(workspace, lambda session: letters.letters_ready(session, committee, as_of))
+    assert len(ready) == LETTERS
+    slow_compose = lambda *args: (time.sleep(0.3), compose_email(*args))[1]  # noqa: E731
+    transport = make_transport(workspace.settings, None)
+    for letter_id in (f"{MEETING}-mopac", f"{MEETING}-hackney-csp"):
+        write = lambda i=letter_id: retry_on_conflict(  # noqa: E731
+            workspace, lambda session: letters.write_letter(session, workspace, committee, i, as_of)
+        )
         written = [w for w in _race(write) if w is not None]
         assert len(written) == 1, written
-        files = list((home / "letters" / MEETING).glob(f"{request_id.lower()}-*"))
-        assert [p.name for p in files] == [f"{request_id.lower()}-request-v1.docx"]
-        assert [d.id for d in _documents() if d.request_id == request_id] == [written[0].document_id]
+        files = list((home / "letters" / MEETING).glob(f"{letter_id}-*"))
+        assert [p.name for p in files] == [f"{letter_id}-v1.docx"]
+        assert [d.id for d in _documents() if d.letter_id == letter_id] == [written[0].document_id]
 
         sent_before = len(smtp.messages)
-        send = lambda d=written[0].document_id: deliver_document(workspace, d)  # noqa: E731
+        send = lambda d=written[0].document_id: deliver_document(workspace, d, transport, slow_compose)  # noqa: E731
         delivered = [d for d in _race(send) if d is not None]
         assert len(delivered) == 1, delivered
-        assert len(smtp.messages) == sent_before + 1
-    assert sorted(_reference(m) for m in smtp.messages) == ["R15-1-mopac", "R16-2-hackney-csp"]
-    assert _statuses(capsys)["R15-1-mopac"] == "issued"
+        recipients = _deliveries()[letter_id]
+        assert sorted(delivered[0].sent) == sorted(r.address for r in recipients)
+        assert len(smtp.messages) == sent_before + len(recipients)
+    assert sorted({_reference(m) for m in smtp.messages}) == [f"{MEETING}-hackney-csp", f"{MEETING}-mopac"]
+    _one_message_per_recipient(smtp)
+    statuses = _statuses(capsys)
+    assert statuses["lih-R15-1-mopac"] == statuses["lih-R16-2-mopac"] == "issued"  # one letter, both requests
+    assert statuses["lih-R15-1-met-ce-bcu"] == "planned"
 
 
 # --------------------------------------------------------------------------------------
@@ -559,34 +690,31 @@ def test_two_writers_and_two_senders_at_once_make_one_letter_and_one_message(
 def test_letters_have_a_tagged_pdf_beside_them_and_in_the_mail(
     sqlite_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    if not libreoffice_available():
-        pytest.skip("LibreOffice is not installed")
-    # One respondent per item keeps this to two conversions.
+    assert libreoffice_available(), "LibreOffice is required: scripts/setup.sh installs it"
+    # One respondent for both items keeps this to one letter and one conversion.
     data = bundled_config_data()
     for commitment in data["commitments"]:
         commitment["respondents"] = ["mopac"]
-    monkeypatch.setenv("SCRUTINY_CONFIG", str(write_config(tmp_path / "committee.yaml", data)))
+    assert run_cli(capsys, "init", "--config", str(write_config(tmp_path / "committee.yaml", data))).code == 0
     monkeypatch.setenv("SCRUTINY_PDF", "true")  # the default, whatever the caller's environment says
     assert run_cli(capsys, "plan", "--as-of", AS_OF).code == 0
     result = run_cli(capsys, "letters", "--meeting", MEETING, "--as-of", AS_OF)
     assert result.code == 0, result.err
     folder = sqlite_home / "letters" / MEETING
-    letters = sorted(folder.glob("*.docx"))
-    assert [p.name for p in letters] == ["r15-1-mopac-request-v1.docx", "r16-2-mopac-request-v1.docx"]
-    for letter in letters:
-        pdf = letter.with_suffix(".pdf")
-        data_pdf = pdf.read_bytes()
-        assert data_pdf.startswith(b"%PDF") and b"/StructTreeRoot" in data_pdf
-    assert len(_documents("request-pdf")) == 2
+    stem = f"{MEETING}-mopac-v1"
+    assert [p.name for p in sorted(folder.glob("*.docx"))] == [f"{stem}.docx"]
+    assert str(folder / f"{stem}.pdf") in result.out
+    data_pdf = (folder / f"{stem}.pdf").read_bytes()
+    assert data_pdf.startswith(b"%PDF") and b"/StructTreeRoot" in data_pdf
+    [pdf_document] = _documents("request-pdf")
+    assert pdf_document.path == f"letters/{MEETING}/{stem}.pdf"  # stored relative to the home
 
-    mails = [
+    [mail] = [
         email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in (sqlite_home / "outbox").glob("*.eml")
     ]
-    assert len(mails) == 2
-    for mail in mails:
-        parts = _attachments(mail)
-        stem = f"{_reference(mail).lower()}-request-v1"
-        assert parts[f"{stem}.pdf"].get_content_type() == "application/pdf"
-        assert parts[f"{stem}.pdf"].get_content() == (folder / f"{stem}.pdf").read_bytes()
-        assert parts[f"{stem}.docx"].get_content_type() == DOCX_TYPE
-        assert "invite.ics" in parts
+    assert _reference(mail) == f"{MEETING}-mopac"
+    parts = _attachments(mail)
+    assert parts[f"{stem}.pdf"].get_content_type() == "application/pdf"
+    assert parts[f"{stem}.pdf"].get_content() == data_pdf
+    assert parts[f"{stem}.docx"].get_content_type() == DOCX_TYPE
+    assert "invite.ics" in parts

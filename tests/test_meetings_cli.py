@@ -9,7 +9,7 @@ import pytest
 
 from scrutiny.timetable import TimetableRules, compute_timetable
 from scrutiny.workdays import WorkingDayCalendar
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import install_bundled_without_pattern, run_cli
 from tests.khal_helpers import Khal, khal_executable, make_khal
 
 BAD = Path(__file__).parent / "data" / "ics" / "bad"
@@ -29,17 +29,18 @@ COUNCIL_EVENTS: dict[str, tuple[str, str, str]] = {
     "mg-6301@hackney.moderngov.example": ("Cabinet", "20270125T183000", CHAMBER),
 }
 CONFIGURED = [
-    "2026-06-22",
-    "2026-07-13",
-    "2026-09-14",
-    "2026-10-12",
-    "2026-11-09",
-    "2026-12-07",
-    "2027-01-25",
-    "2027-02-22",
-    "2027-03-22",
-    "2027-04-19",
+    "lih-2026-06-22",
+    "lih-2026-07-13",
+    "lih-2026-09-14",
+    "lih-2026-10-12",
+    "lih-2026-11-09",
+    "lih-2026-12-07",
+    "lih-2027-01-25",
+    "lih-2027-02-22",
+    "lih-2027-03-22",
+    "lih-2027-04-19",
 ]
+RETIMED = "new letter version to go (meeting moved)"  # what 'responses due' says a moved letter needs
 
 
 def council_ics(
@@ -71,6 +72,12 @@ def council_ics(
     return path
 
 
+@pytest.fixture(autouse=True)
+def listed_meetings_only(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The committee's ten listed meetings and what the calendars add: no provisional ones."""
+    install_bundled_without_pattern(capsys, home.parent)
+
+
 def meetings(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
     result = run_cli(capsys, "meetings", "list", "--json")
     assert result.code == 0, result.err
@@ -96,12 +103,13 @@ def test_import_adopts_configured_meetings_adds_new_ones_and_is_idempotent(
     out = imported(capsys, path)
     assert "1 added, 4 updated, 0 moved, 0 cancelled, 0 unchanged, 2 skipped" in out
     after = meetings(capsys)
-    assert [m["meeting_id"] for m in after] == sorted([*CONFIGURED, "2027-05-17"])
+    assert [m["meeting_id"] for m in after] == sorted([*CONFIGURED, "lih-2027-05-17"])
     assert len({m["date"] for m in after}) == len(after)  # adopted, not duplicated
+    assert {m["committee"] for m in after} == {"living-in-hackney"}
     by_id = {m["meeting_id"]: m for m in after}
-    assert by_id["2027-05-17"]["start"] == "18:30"
-    assert by_id["2027-05-17"]["venue"] == "Committee Room 103, Hackney Town Hall"
-    assert by_id["2027-02-22"]["venue"] == "Committee Room 102, Hackney Town Hall"
+    assert by_id["lih-2027-05-17"]["start"] == "18:30"
+    assert by_id["lih-2027-05-17"]["venue"] == "Committee Room 103, Hackney Town Hall"
+    assert by_id["lih-2027-02-22"]["venue"] == "Committee Room 102, Hackney Town Hall"
     assert not any(m["cancelled"] for m in after)
 
     again = imported(capsys, path)
@@ -115,25 +123,26 @@ def test_cancelled_meeting_sends_its_items_and_requests_elsewhere(
 ) -> None:
     imported(capsys, council_ics(home / "council.ics"))
     plan = by_commitment(run_cli(capsys, "plan", "--as-of", "2026-11-21", "--json").json())
-    assert plan["R15"]["meeting_id"] == plan["R16"]["meeting_id"] == "2027-01-25"
+    assert plan["R15"]["meeting_id"] == plan["R16"]["meeting_id"] == "lih-2027-01-25"
     due = run_cli(capsys, "responses", "due", "--as-of", "2026-11-21", "--json").json()
-    assert {(r["meeting_id"], r["status"]) for r in due} == {("2027-01-25", "planned")}
+    assert {(r["meeting_id"], r["status"]) for r in due} == {("lih-2027-01-25", "planned")}
 
     out = imported(
         capsys, council_ics(home / "council.ics", cancelled=frozenset({"mg-6102@hackney.moderngov.example"}))
     )
-    assert "1 cancelled" in out and "2027-01-25" in out
-    assert {m["meeting_id"]: m["cancelled"] for m in meetings(capsys)}["2027-01-25"] is True
+    assert "1 cancelled" in out and "Cancelled: lih-2027-01-25;" in out
+    assert {m["meeting_id"]: m["cancelled"] for m in meetings(capsys)}["lih-2027-01-25"] is True
 
     replanned = by_commitment(run_cli(capsys, "plan", "--as-of", "2026-11-21", "--json").json())
     for key in ("R15", "R16"):
-        assert replanned[key]["meeting_id"] == "2027-02-22"
+        assert replanned[key]["meeting_id"] == "lih-2027-02-22"
         assert "25 Jan 2027 (cancelled)" in str(replanned[key]["reason"])
     due = run_cli(capsys, "responses", "due", "--as-of", "2026-11-21", "--json").json()
     assert len(due) == 7
-    assert {(r["meeting_id"], r["status"], r["due_date_changed"]) for r in due} == {("2027-02-22", "planned", False)}
-    assert run_cli(capsys, "responses", "due", "--meeting", "2027-01-25", "--json").json() == []
-    [cancelled] = run_cli(capsys, "timetable", "--meeting", "2027-01-25", "--json").json()
+    assert {(r["meeting_id"], r["status"], r["action_needed"]) for r in due} == {("lih-2027-02-22", "planned", "")}
+    assert {r["letter_id"] for r in due} == {None}  # nothing gathered into a letter yet
+    assert run_cli(capsys, "responses", "due", "--meeting", "lih-2027-01-25", "--json").json() == []
+    [cancelled] = run_cli(capsys, "timetable", "--meeting", "lih-2027-01-25", "--json").json()
     assert cancelled["cancelled"] is True
 
     # Every meeting that could take them cancelled: the items wait, and their planned requests
@@ -172,10 +181,11 @@ def test_moved_meeting_retimes_requests_and_flags_letters_already_sent(
     monkeypatch.setenv("SCRUTINY_PDF", "false")
     imported(capsys, council_ics(home / "council.ics"))
     # R16 on 22 March (letters not yet due), R15 on 25 January (letters go out on 21 Nov).
-    assert run_cli(capsys, "plan", "pin", "R16", "2027-03-22", "--as-of", "2026-11-21").code == 0
+    assert run_cli(capsys, "plan", "pin", "R16", "lih-2027-03-22", "--as-of", "2026-11-21").code == 0
     letters = run_cli(capsys, "letters", "--as-of", "2026-11-21")
     assert letters.code == 0, letters.err
-    [january] = run_cli(capsys, "timetable", "--meeting", "2027-01-25", "--json").json()
+    assert letters.out.startswith("4 letter(s) written")  # R15's four respondents, one letter each
+    [january] = run_cli(capsys, "timetable", "--meeting", "lih-2027-01-25", "--json").json()
 
     out = imported(
         capsys,
@@ -187,40 +197,55 @@ def test_moved_meeting_retimes_requests_and_flags_letters_already_sent(
             },
         ),
     )
-    assert "2 moved" in out and "Due dates changed for letters already sent: R15-" in out
+    assert "2 moved" in out, out
+    [flagged_line] = [
+        line for line in out.splitlines() if line.startswith("Due dates changed for letters already sent")
+    ]
+    flagged_ids = flagged_line.split(": ", 1)[1].removesuffix(".").split(", ")
+    assert len(flagged_ids) == 4 and all(r.startswith("lih-R15-") for r in flagged_ids), flagged_line
 
     calendar = WorkingDayCalendar(subdivision="ENG")
     expected = {
         day: compute_timetable(day, TimetableRules(), calendar) for day in (dt.date(2027, 1, 28), dt.date(2027, 3, 24))
     }
-    [moved] = run_cli(capsys, "timetable", "--meeting", "2027-01-25", "--json").json()
+    [moved] = run_cli(capsys, "timetable", "--meeting", "lih-2027-01-25", "--json").json()
     assert moved["date"] == "2027-01-28"
     assert moved["response_due_date"] == expected[dt.date(2027, 1, 28)].response_due_date.isoformat()
     assert moved["response_due_date"] != january["response_due_date"]
     assert moved["publication_date"] == expected[dt.date(2027, 1, 28)].publication_date.isoformat()
 
     due = run_cli(capsys, "responses", "due", "--as-of", "2026-11-21", "--json").json()
-    r15 = [r for r in due if r["commitment"] == "R15"]
-    r16 = [r for r in due if r["commitment"] == "R16"]
+    r15 = [r for r in due if r["request_id"].startswith("lih-R15-")]
+    r16 = [r for r in due if r["request_id"].startswith("lih-R16-")]
     assert len(r15) == 4 and len(r16) == 3
-    for row in r15:  # letters already sent named the old date: an officer must write again
-        assert (row["meeting_date"], row["status"], row["due_date_changed"]) == ("2027-01-28", "issued", True)
+    assert sorted(r["request_id"] for r in r15) == sorted(flagged_ids)
+    for row in r15:  # letters already sent named the old date: a new version goes with the next 'letters'
+        assert (row["meeting_date"], row["status"], row["action_needed"]) == ("2027-01-28", "issued", RETIMED)
         assert row["due_date"] == expected[dt.date(2027, 1, 28)].response_due_date.isoformat()
     for row in r16:  # nothing sent yet: the request simply follows the meeting
-        assert (row["meeting_date"], row["status"], row["due_date_changed"]) == ("2027-03-24", "planned", False)
+        assert (row["meeting_date"], row["status"], row["action_needed"]) == ("2027-03-24", "planned", "")
         assert row["due_date"] == expected[dt.date(2027, 3, 24)].response_due_date.isoformat()
     table = run_cli(capsys, "responses", "due", "--as-of", "2026-11-21").out.splitlines()
-    flagged = [line for line in table if "due date changed: reissue" in line]
-    assert len(flagged) == 4 and all(line.startswith("R15-") for line in flagged)
+    flagged = [line for line in table if RETIMED in line]
+    assert len(flagged) == 4 and all(" lih-R15-" in line for line in flagged)
 
     # Re-planning keeps R15 where its letters went, and R16 on its pin.
     plan = by_commitment(run_cli(capsys, "plan", "--as-of", "2026-11-21", "--json").json())
-    assert (plan["R15"]["meeting_id"], plan["R15"]["locked"]) == ("2027-01-25", True)
+    assert (plan["R15"]["meeting_id"], plan["R15"]["locked"]) == ("lih-2027-01-25", True)
     assert (plan["R16"]["meeting_id"], plan["R16"]["meeting_date"], plan["R16"]["pinned"]) == (
-        "2027-03-22",
+        "lih-2027-03-22",
         "2027-03-24",
         True,
     )
+
+    # The next 'scrutiny letters' writes each flagged letter again (a new version, the first kept).
+    rewritten = run_cli(capsys, "letters", "--as-of", "2026-11-23")
+    assert rewritten.code == 0 and rewritten.out.startswith("4 letter(s) written"), rewritten.err
+    names = sorted(p.name for p in (home / "letters" / "lih-2027-01-25").glob("*.docx"))
+    assert [n for n in names if n.endswith("-v2.docx")] == [n.replace("-v1.", "-v2.") for n in names if "-v1." in n]
+    assert len(names) == 8
+    due = run_cli(capsys, "responses", "due", "--as-of", "2026-11-23", "--json").json()
+    assert {r["action_needed"] for r in due} == {""}
 
 
 def test_every_bad_calendar_is_refused_in_one_line_and_changes_nothing(
@@ -282,7 +307,7 @@ def test_export_is_read_back_by_khal_stable_and_reimports_without_change(
         ):
             deadline = events[f"deadline-{kind}-{meeting['meeting_id']}@{UID_DOMAIN}"]
             assert (deadline["start"], deadline["all-day"]) == (dates[key], "True")
-    assert events[f"deadline-response-due-2027-01-25@{UID_DOMAIN}"]["title"] == (
+    assert events[f"deadline-response-due-lih-2027-01-25@{UID_DOMAIN}"]["title"] == (
         "Written responses due (Monday 25 January 2027 meeting)"
     )
 

@@ -27,9 +27,9 @@ def slot(
     capacity: int = 3,
     request_by: date | None = None,
 ) -> MeetingSlot:
-    """A meeting whose ID is its ISO date; requests due nine weeks before by default."""
+    """A meeting whose ID is its committee prefix and ISO date; requests due nine weeks before by default."""
     return MeetingSlot(
-        meeting_id=day.isoformat(),
+        meeting_id=f"lih-{day.isoformat()}",
         meeting_date=day,
         cancelled=cancelled,
         other_substantive_items=other,
@@ -100,7 +100,7 @@ def test_overdue_item_goes_to_first_eligible_meeting() -> None:
     [placement] = plan_placements([item("R15", date(2020, 11, 9))], calendar_of(), AS_OF)
     assert placement == Placement(
         commitment="R15",
-        meeting_id="2027-01-25",
+        meeting_id="lih-2027-01-25",
         meeting_date=JAN_2027,
         due_date=date(2021, 11, 9),
         reason="due 9 Nov 2021, overdue; first meeting leaving 6 weeks for a response and "
@@ -111,7 +111,7 @@ def test_overdue_item_goes_to_first_eligible_meeting() -> None:
 
 def test_not_yet_due_item_goes_to_last_eligible_meeting_before_due() -> None:
     [placement] = plan_placements([item("R16", date(2026, 12, 9))], calendar_of(), AS_OF)
-    assert (placement.meeting_id, placement.due_date) == ("2027-12-06", date(2027, 12, 9))
+    assert (placement.meeting_id, placement.due_date) == ("lih-2027-12-06", date(2027, 12, 9))
     assert placement.reason == ("due 9 Dec 2027; last meeting before it with time for a response and room: 6 Dec 2027")
     assert not placement.pinned
 
@@ -212,10 +212,10 @@ def test_placements_are_ordered_by_due_date_then_key() -> None:
 
 
 def test_pin_wins() -> None:
-    [placement] = plan_placements([item("R16", date(2026, 12, 9), pin="2027-03-08")], calendar_of(), AS_OF)
+    [placement] = plan_placements([item("R16", date(2026, 12, 9), pin="lih-2027-03-08")], calendar_of(), AS_OF)
     assert placement == Placement(
         commitment="R16",
-        meeting_id="2027-03-08",
+        meeting_id="lih-2027-03-08",
         meeting_date=MAR_2027,
         due_date=date(2027, 12, 9),
         reason="due 9 Dec 2027; pinned by an officer to 8 Mar 2027",
@@ -228,7 +228,7 @@ def test_pinned_items_use_room_even_when_due_later() -> None:
     # than the overdue one, but the pin is honoured first and takes the last place.
     commitments = [
         item("R15", date(2020, 11, 9)),
-        item("R16", date(2026, 12, 9), pin="2027-01-25"),
+        item("R16", date(2026, 12, 9), pin="lih-2027-01-25"),
     ]
     result = by_key(plan_placements(commitments, calendar_of(m2027_01={"other": 2}), AS_OF))
     assert result["R16"].meeting_date == JAN_2027 and result["R16"].pinned
@@ -238,8 +238,8 @@ def test_pinned_items_use_room_even_when_due_later() -> None:
 
 def test_pin_to_a_full_or_late_meeting_still_wins_with_a_note() -> None:
     commitments = [
-        item("R15", date(2020, 11, 9), pin="2027-01-25"),
-        item("R16", date(2026, 12, 9), pin="2026-12-07"),
+        item("R15", date(2020, 11, 9), pin="lih-2027-01-25"),
+        item("R16", date(2026, 12, 9), pin="lih-2026-12-07"),
     ]
     result = by_key(plan_placements(commitments, calendar_of(m2027_01={"other": 3}), AS_OF))
     assert result["R15"].meeting_date == JAN_2027 and result["R15"].pinned
@@ -254,24 +254,26 @@ def test_pin_to_a_full_or_late_meeting_still_wins_with_a_note() -> None:
 
 
 def test_pin_to_unknown_meeting_is_ignored() -> None:
-    [placement] = plan_placements([item("R16", date(2026, 12, 9), pin="2027-12-13")], calendar_of(), AS_OF)
+    [placement] = plan_placements([item("R16", date(2026, 12, 9), pin="lih-2027-12-13")], calendar_of(), AS_OF)
     assert placement.meeting_date == DEC_2027
     assert not placement.pinned
     assert placement.reason == (
         "due 9 Dec 2027; last meeting before it with time for a response and room: 6 Dec 2027; "
-        "pin to meeting '2027-12-13' ignored: no such meeting in the calendar"
+        "pin to meeting 'lih-2027-12-13' ignored: no such meeting in the calendar"
     )
 
 
 def test_pin_to_cancelled_meeting_is_ignored() -> None:
     [placement] = plan_placements(
-        [item("R16", date(2026, 12, 9), pin="2027-12-06")],
+        [item("R16", date(2026, 12, 9), pin="lih-2027-12-06")],
         calendar_of(m2027_12={"cancelled": True}),
         AS_OF,
     )
     assert placement.meeting_date == SEP_2027
     assert not placement.pinned
-    assert placement.reason.endswith("; pin to meeting '2027-12-06' (6 Dec 2027) ignored: that meeting is cancelled")
+    assert placement.reason.endswith(
+        "; pin to meeting 'lih-2027-12-06' (6 Dec 2027) ignored: that meeting is cancelled"
+    )
 
 
 # -- nothing fits ------------------------------------------------------------------------
@@ -321,14 +323,14 @@ def test_duplicate_commitment_key() -> None:
 
 
 def test_duplicate_meeting_id() -> None:
-    with pytest.raises(ScrutinyError, match="meeting '2027-01-25' appears more than once"):
+    with pytest.raises(ScrutinyError, match="meeting 'lih-2027-01-25' appears more than once"):
         plan_placements([], [slot(JAN_2027), slot(JAN_2027)], AS_OF)
 
 
 def test_bad_interval_and_capacity() -> None:
     with pytest.raises(ScrutinyError, match="commitment 'R15': interval_months must be at least 1"):
         plan_placements([item("R15", date(2020, 11, 9), months=0)], [], AS_OF)
-    with pytest.raises(ScrutinyError, match="meeting '2027-01-25': capacity"):
+    with pytest.raises(ScrutinyError, match="meeting 'lih-2027-01-25': capacity"):
         plan_placements([], [slot(JAN_2027, capacity=-1)], AS_OF)
 
 
@@ -355,7 +357,7 @@ def test_with_real_request_dates() -> None:
 def _scenario() -> tuple[list[Commitment], list[MeetingSlot]]:
     commitments = [
         item("R15", date(2020, 11, 9)),
-        item("R16", date(2026, 12, 9), pin="2027-09-13"),
+        item("R16", date(2026, 12, 9), pin="lih-2027-09-13"),
         item("CSP", date(2026, 3, 8), theme="csp"),
         item("A", date(2021, 6, 1)),
         item("B", date(2021, 6, 1)),

@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scrutiny.planner import Commitment, MeetingSlot, plan_placements
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import install_bundled_without_pattern, run_cli
+from tests.factories import bundled_config_data, write_config
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
-BUNDLED = Path(__file__).parents[1] / "scrutiny" / "data" / "living-in-hackney.yaml"
 LIH = "Living in Hackney Scrutiny Commission"
 
 
@@ -55,8 +55,9 @@ def test_bundled_committee_placements_pins_and_locks(
     placed = {row["commitment"]: row for row in first.json()}
     for key, due in (("R15", "9 Nov 2021"), ("R16", "9 Dec 2025")):
         row = placed[key]
-        assert (row["meeting_id"], row["meeting_date"], row["pinned"], row["locked"]) == (
-            "2027-01-25",
+        assert (row["committee"], row["meeting_id"], row["meeting_date"], row["pinned"], row["locked"]) == (
+            "living-in-hackney",
+            "lih-2027-01-25",
             "2027-01-25",
             False,
             False,
@@ -67,40 +68,42 @@ def test_bundled_committee_placements_pins_and_locks(
 
     before_pin = placements(capsys)
 
-    pinned = run_cli(capsys, "plan", "pin", "R16", "2027-02-22", "--as-of", "2026-11-21")
+    pinned = run_cli(capsys, "plan", "pin", "R16", "lih-2027-02-22", "--as-of", "2026-11-21")
     assert pinned.code == 0, pinned.err
     moved = placements(capsys)
-    assert moved["R16"][:2] == ("2027-02-22", True)
+    assert moved["R16"][:2] == ("lih-2027-02-22", True)
     assert "pinned by an officer to 22 Feb 2027" in moved["R16"][2]
     assert moved["R15"] == before_pin["R15"]
     due = run_cli(capsys, "responses", "due", "--as-of", "2026-11-21", "--json").json()
-    assert {r["meeting_id"] for r in due if r["commitment"] == "R16"} == {"2027-02-22"}
+    assert {r["meeting_id"] for r in due if r["request_id"].startswith("lih-R16-")} == {"lih-2027-02-22"}
+    assert {r["meeting_id"] for r in due if r["request_id"].startswith("lih-R15-")} == {"lih-2027-01-25"}
 
     assert run_cli(capsys, "plan", "unpin", "R16", "--as-of", "2026-11-21").code == 0
     assert placements(capsys) == before_pin
 
-    one_line_error(run_cli(capsys, "plan", "pin", "R16", "2099-01-01"), "meeting '2099-01-01' not found")
-    one_line_error(run_cli(capsys, "plan", "pin", "R99", "2027-02-22"), "commitment 'R99' not found", "R15, R16")
+    one_line_error(run_cli(capsys, "plan", "pin", "R16", "lih-2099-01-01"), "meeting 'lih-2099-01-01' not found")
+    one_line_error(run_cli(capsys, "plan", "pin", "R99", "lih-2027-02-22"), "commitment 'R99' not found", "R15, R16")
     assert placements(capsys) == before_pin
 
     letters = run_cli(capsys, "letters", "--as-of", "2026-11-21")
     assert letters.code == 0, letters.err
-    assert letters.out.startswith("7 letter(s) written")
+    assert letters.out.startswith("5 letter(s) written")  # one per organisation for the meeting
     # 10 Dec is past the meeting's request-by date (27 Nov): unlocked items would move on;
     # these stay where their letters sent the respondents.
-    [january] = run_cli(capsys, "timetable", "--meeting", "2027-01-25", "--json").json()
+    [january] = run_cli(capsys, "timetable", "--meeting", "lih-2027-01-25", "--json").json()
     assert january["request_by_date"] < "2026-12-10"
     later = plan(capsys, "2026-12-10")
     for key in ("R15", "R16"):
-        assert (later[key]["meeting_id"], later[key]["locked"]) == ("2027-01-25", True)
+        assert (later[key]["meeting_id"], later[key]["locked"]) == ("lih-2027-01-25", True)
         assert later[key]["reason"] == placed[key]["reason"]
 
     programme = run_cli(capsys, "programme", "--json")
     assert programme.code == 0, programme.err
     meetings = {m["meeting_id"]: m for m in programme.json()}
-    assert set(meetings["2027-01-25"]) == {"meeting_id", "date", "cancelled", "items"}
-    assert all(not m["items"] for mid, m in meetings.items() if mid != "2027-01-25")
-    items = {i["commitment"]: i for i in meetings["2027-01-25"]["items"]}
+    assert set(meetings["lih-2027-01-25"]) == {"committee", "meeting_id", "date", "cancelled", "items"}
+    assert {m["committee"] for m in meetings.values()} == {"living-in-hackney"}
+    assert all(not m["items"] for mid, m in meetings.items() if mid != "lih-2027-01-25")
+    items = {i["commitment"]: i for i in meetings["lih-2027-01-25"]["items"]}
     assert set(items) == {"R15", "R16"}
     r15 = items["R15"]
     assert r15["title"] == "Stop and search annual update"
@@ -113,11 +116,11 @@ def test_bundled_committee_placements_pins_and_locks(
         "Young People's Stop and Search Monitoring Group",
     }
     assert {(r["status"], r["due_date"]) for r in r15["requests"]} == {("issued", "2027-01-08")}
-    assert all(r["request_id"].startswith("R15-") for r in r15["requests"])
+    assert all(r["request_id"].startswith("lih-R15-") for r in r15["requests"])
     assert len(items["R16"]["requests"]) == 3
     text = run_cli(capsys, "programme").out
     assert "Mon 25 Jan 2027" in text and "source: Recommendation 16 of the 2019" in text
-    assert "R15-1-mopac: Mayor's Office for Policing and Crime (MOPAC), issued, due 2027-01-08" in text
+    assert "lih-R15-1-mopac: Mayor's Office for Policing and Crime (MOPAC), issued, due 2027-01-08" in text
 
 
 def calendar_2027_28(path: Path) -> Path:
@@ -152,6 +155,7 @@ def test_next_cycle_lands_a_year_after_the_held_meeting(
     home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SCRUTINY_PDF", "false")
+    install_bundled_without_pattern(capsys, home.parent)  # the calendar ends with 2026/27's meetings
     plan(capsys, "2026-11-21")  # R15 and R16 on 25 Jan 2027
     assert run_cli(capsys, "letters", "--as-of", "2026-11-21").code == 0
 
@@ -174,44 +178,43 @@ def test_next_cycle_lands_a_year_after_the_held_meeting(
     placed = placements(capsys)
     assert set(placed) == {"R15", "R16"}
     for meeting_id, pinned, reason in placed.values():
-        assert (meeting_id, pinned) == ("2028-01-24", False)
-        assert 330 <= (dates[meeting_id] - dates["2027-01-25"]).days <= 400  # a year on, not weeks
+        assert (meeting_id, pinned) == ("lih-2028-01-24", False)
+        assert 330 <= (dates[meeting_id] - dates["lih-2027-01-25"]).days <= 400  # a year on, not weeks
         assert reason == "due 25 Jan 2028; last meeting before it with time for a response and room: 24 Jan 2028"
     due = run_cli(capsys, "responses", "due", "--as-of", "2027-11-20", "--json").json()
     assert len(due) == 7
-    assert {(r["meeting_id"], r["status"]) for r in due} == {("2028-01-24", "issued")}
-    assert sorted(p.name for p in (home / "letters").iterdir()) == ["2027-01-25", "2028-01-24"]
+    assert {(r["meeting_id"], r["status"]) for r in due} == {("lih-2028-01-24", "issued")}
+    assert sorted(p.name for p in (home / "letters").iterdir()) == ["lih-2027-01-25", "lih-2028-01-24"]
+    assert len(list((home / "letters" / "lih-2028-01-24").glob("*.docx"))) == 5  # one per organisation
 
     # After the 2028 meeting, the cycle after that (due 24 Jan 2029) waits for 2028/29's calendar.
     after = cycle(capsys, "2028-01-25")
     assert after.count("not placed: the calendar does not yet have a meeting in its window (from 24 Oct 2028") == 2
     programme = {m["meeting_id"]: m for m in run_cli(capsys, "programme", "--json").json()}
-    assert [i["commitment"] for i in programme["2027-01-25"]["items"]] == ["R15", "R16"]
-    assert [i["commitment"] for i in programme["2028-01-24"]["items"]] == ["R15", "R16"]
-    assert all(not programme[m]["items"] for m in ("2027-02-22", "2027-03-22", "2027-04-19", "2027-11-15"))
+    assert [i["commitment"] for i in programme["lih-2027-01-25"]["items"]] == ["R15", "R16"]
+    assert [i["commitment"] for i in programme["lih-2028-01-24"]["items"]] == ["R15", "R16"]
+    assert all(
+        not programme[m]["items"] for m in ("lih-2027-02-22", "lih-2027-03-22", "lih-2027-04-19", "lih-2027-11-15")
+    )
 
 
 def test_earliest_months_before_due_is_a_committee_setting(
     sqlite_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    text = BUNDLED.read_text(encoding="utf-8")
-    assert "  max_substantive_items: 3\n" in text
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(
-        text.replace("  max_substantive_items: 3\n", "  max_substantive_items: 3\n  earliest_months_before_due: -1\n")
+    data = bundled_config_data()
+    data.pop("meeting_pattern", None)  # the calendar ends with 2026/27's meetings
+    data["committee"]["earliest_months_before_due"] = -1
+    one_line_error(
+        run_cli(capsys, "init", "--config", str(write_config(tmp_path / "bad.yaml", data))),
+        "earliest_months_before_due",
     )
-    one_line_error(run_cli(capsys, "init", "--config", str(bad)), "earliest_months_before_due")
-
-    wide = tmp_path / "wide.yaml"
-    wide.write_text(
-        text.replace("  max_substantive_items: 3\n", "  max_substantive_items: 3\n  earliest_months_before_due: 12\n")
-    )
-    assert run_cli(capsys, "init", "--config", str(wide)).code == 0
-    assert plan(capsys, "2026-11-21")["R15"]["meeting_id"] == "2027-01-25"
+    data["committee"]["earliest_months_before_due"] = 12
+    assert run_cli(capsys, "init", "--config", str(write_config(tmp_path / "wide.yaml", data))).code == 0
+    assert plan(capsys, "2026-11-21")["R15"]["meeting_id"] == "lih-2027-01-25"
     # A twelve-month window lets the next update go on the last 2026/27 meeting before it
     # is due that still has time for letters: the early placement the default prevents.
     after = plan(capsys, "2027-01-26")
-    assert {(row["due_date"], row["meeting_id"]) for row in after.values()} == {("2028-01-25", "2027-04-19")}
+    assert {(row["due_date"], row["meeting_id"]) for row in after.values()} == {("2028-01-25", "lih-2027-04-19")}
 
 
 # -- the window rule in the pure planner ---------------------------------------------------

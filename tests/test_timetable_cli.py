@@ -10,10 +10,11 @@ from tests.cli_helpers import run_cli
 
 
 def test_timetable_json_for_the_january_meeting(sqlite_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rows = run_cli(capsys, "timetable", "--meeting", "2027-01-25", "--json").json()
+    rows = run_cli(capsys, "timetable", "--meeting", "lih-2027-01-25", "--json").json()
     assert rows == [
         {
-            "meeting_id": "2027-01-25",
+            "committee": "living-in-hackney",
+            "meeting_id": "lih-2027-01-25",
             "date": "2027-01-25",
             "cancelled": False,
             "letter_window_opens": "2026-11-13",
@@ -31,14 +32,19 @@ def test_timetable_lists_every_meeting(sqlite_home: Path, capsys: pytest.Capture
     result = run_cli(capsys, "timetable")
     assert result.code == 0
     lines = result.out.strip().splitlines()
-    assert lines[0].split()[:3] == ["MEETING_ID", "DATE", "LETTER_WINDOW_OPENS"]
+    assert lines[0].split()[:4] == ["COMMITTEE", "MEETING_ID", "DATE", "LETTER_WINDOW_OPENS"]
     assert len(lines) == 1 + 10
+    assert all(line.split()[:2] == ["living-in-hackney", f"lih-{line.split()[2]}"] for line in lines[1:])
+    # --committee takes the committee's ID or its prefix, and scopes the listing to it.
+    for name in ("living-in-hackney", "lih"):
+        scoped = run_cli(capsys, "timetable", "--committee", name)
+        assert scoped.code == 0 and scoped.out == result.out, scoped.err
 
 
 def test_explain_names_the_holidays_it_stepped_over(sqlite_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = run_cli(capsys, "timetable", "--meeting", "2027-01-25", "--explain").out
-    assert text.startswith("2027-01-25 (2027-01-25):")
+    text = run_cli(capsys, "timetable", "--meeting", "lih-2027-01-25", "--explain").out
+    assert text.startswith("lih-2027-01-25 (2027-01-25):")
     assert "New Year's Day" in text
-    explained = run_cli(capsys, "timetable", "--meeting", "2027-01-25", "--explain", "--json").json()
+    explained = run_cli(capsys, "timetable", "--meeting", "lih-2027-01-25", "--explain", "--json").json()
     assert len(explained[0]["explanation"]) == 8
     assert any("Publication" in line and "15 Jan 2027" in line for line in explained[0]["explanation"])

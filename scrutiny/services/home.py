@@ -87,9 +87,18 @@ def install_committee(settings: Settings, source: Path) -> InstalledCommittee:
         raise ScrutinyError(
             f"{source}: prefix {prefix!r} is already used by committee {clash.id}; set committee.prefix"
         )
-    replaced = config.committee.id in current.committees
+    installed = current.committees.get(config.committee.id)
+    if installed is not None and installed.prefix != prefix:
+        # Refused before the file is copied: an installed file with a new prefix would stop every command.
+        raise ScrutinyError(
+            f"{source}: committee {installed.id}'s IDs start with {installed.prefix!r}; the file says prefix "
+            f"{prefix!r}, which would orphan them: keep the prefix"
+        )
+    replaced = installed is not None
     _copy_committee_file(settings, source)
-    workspace = open_workspace(settings)
+    # Sync this committee first, so its result counts what this install added; then the rest.
+    workspace = load_workspace(settings)
+    upgrade_schema(workspace.database_url, home=workspace.home)
     committee = workspace.committee(config.committee.id)
     result = retry_on_conflict(
         workspace,
@@ -97,6 +106,7 @@ def install_committee(settings: Settings, source: Path) -> InstalledCommittee:
             session, committee, workspace.stored_path(committee.folder / COMMITTEE_FILE), force=True
         ),
     )
+    open_workspace(settings)
     return InstalledCommittee(committee.id, committee.prefix, replaced, result)
 
 
