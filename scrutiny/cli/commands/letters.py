@@ -6,6 +6,7 @@ import argparse
 
 from scrutiny.cli.commands._common import Subparsers, add_as_of, as_of
 from scrutiny.cli.output import table
+from scrutiny.runtime.prefect_api import require_prefect_api
 from scrutiny.services.correspondence import describe_documents
 from scrutiny.services.meetings import get_meeting
 from scrutiny.services.responses import get_request
@@ -36,6 +37,7 @@ def run(args: argparse.Namespace) -> str:
             get_meeting(session, args.meeting)
         if args.reissue:
             get_request(session, args.reissue)
+    require_prefect_api()  # the home's server, or a temporary one
     written = issue_request_letters_flow(as_of=day, meeting_id=args.meeting, reissue_request_id=args.reissue)
     with workspace.session() as session:
         rows = describe_documents(session, written)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from scrutiny.cli.commands._common import Subparsers, add_as_of, as_of
+from scrutiny.runtime.prefect_api import require_prefect_api
 from scrutiny.services.meetings import get_meeting
 from scrutiny.workspace import open_workspace
 
@@ -22,6 +23,7 @@ def run(args: argparse.Namespace) -> str:
     workspace = open_workspace()
     with workspace.session() as session:
         get_meeting(session, args.meeting_id)
+    require_prefect_api()  # the home's server, or a temporary one
     result = assemble_agenda_pack_flow(meeting_id=args.meeting_id, as_of=as_of(args))
     kind = "Supplementary agenda" if result.supplementary else "Agenda pack"
     if not result.created:

@@ -6,6 +6,7 @@ import argparse
 
 from scrutiny.cli.commands._common import Subparsers, add_as_of, add_json, as_of
 from scrutiny.cli.output import as_json, table
+from scrutiny.runtime.prefect_api import require_prefect_api
 from scrutiny.services.planning import pin, unpin
 from scrutiny.workspace import open_workspace
 
@@ -32,6 +33,7 @@ def run(args: argparse.Namespace) -> str:
 
     day = as_of(args)
     open_workspace()
+    require_prefect_api()  # the home's server, or a temporary one
     rows = [row.as_dict() for row in plan_annual_updates_flow(as_of=day)]
     if getattr(args, "json", False):
         return as_json(rows)

@@ -6,6 +6,7 @@ import argparse
 
 from scrutiny.cli.commands._common import Subparsers, add_as_of, as_of
 from scrutiny.cli.output import table
+from scrutiny.runtime.prefect_api import require_prefect_api
 from scrutiny.services.correspondence import describe_documents
 from scrutiny.workspace import open_workspace
 
@@ -23,6 +24,7 @@ def run(args: argparse.Namespace) -> str:
 
     day = as_of(args)
     workspace = open_workspace()
+    require_prefect_api()  # the home's server, or a temporary one
     written = chase_responses_flow(as_of=day)
     with workspace.session() as session:
         rows = describe_documents(session, written)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from scrutiny.cli.commands._common import Subparsers, add_as_of, add_json, as_of
 from scrutiny.cli.output import as_json, table
+from scrutiny.runtime.prefect_api import require_prefect_api
 from scrutiny.services.responses import get_request, responses_due, validate_response_document, withdraw_request
 from scrutiny.workspace import open_workspace, parse_date, today_in_london
 
@@ -48,6 +49,7 @@ def run_record(args: argparse.Namespace) -> str:
     with workspace.session() as session:  # refuse a bad ID or file before the flow starts
         get_request(session, args.request_id)
     validate_response_document(args.file)
+    require_prefect_api()  # the home's server, or a temporary one
     recorded = record_response_flow(request_id=args.request_id, file=str(args.file.resolve()), received_on=received)
     if recorded.already_recorded:
         return f"{args.request_id}: this file was already recorded ({recorded.path}); nothing changed."
