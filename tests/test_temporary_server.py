@@ -35,14 +35,9 @@ SEED = 14
 TRIALS_PER_DATABASE = 10
 AS_OF = "2026-11-21"  # the letter window of the 25 January 2027 meeting is open
 PACK_AS_OF = "2027-01-15"
-SETTLE_S = 3.0
-KILL_POINTS = [
-    "starting",
-    "running",
-    "starting",
-    "running",
-    "early",
-]  # cycled; the commands cycle by 3  # "after a few seconds": then nothing of the command may be left
+SETTLE_S = 3.0  # "after a few seconds": then nothing of the command may be left
+# Cycled through the trials while the commands cycle by three, so every pairing occurs.
+KILL_POINTS = ["starting", "running", "starting", "running", "early"]
 
 
 def _sqlite_url(home: Path) -> str:
