@@ -78,13 +78,14 @@ def prefect_api(settings: Settings, *, announce: TextIO | None = None) -> Iterat
 def _enter_api(settings: Settings, stack: ExitStack, announce: TextIO | None) -> ApiInfo:
     configured = _configured_api_url()
     if configured:
+        stack.enter_context(_engine_settings(None))
         return ApiInfo(configured, "configured")
     home_url = running_api_url(settings.home)
     if home_url:
-        stack.enter_context(_using_api(home_url))
+        stack.enter_context(_engine_settings(home_url))
         return ApiInfo(home_url, "home server")
     server = stack.enter_context(temporary_server(prefect_home(settings), announce=announce))
-    stack.enter_context(_using_api(server.api_url))
+    stack.enter_context(_engine_settings(server.api_url))
     return ApiInfo(server.api_url, "temporary server", server.startup_seconds)
 
 
@@ -99,20 +100,30 @@ def _configured_api_url() -> str | None:
 
 
 @contextmanager
-def _using_api(url: str) -> Iterator[None]:
-    """Point Prefect at `url`: in its settings context, and in the environment for child processes."""
-    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED, temporary_settings
+def _engine_settings(url: str | None) -> Iterator[None]:
+    """Prefect's settings for a command's flows; with `url`, pointed at that API (also in the
+    environment, for child processes).
 
+    No flow-run heartbeats: the heartbeat thread sleeps in one-second steps and each flow run
+    waits for it at its end (up to a second per flow, several in `scrutiny run`), while a command
+    lasts seconds. Deployments run by a worker are not affected.
+    """
+    from prefect.settings import temporary_settings
+
+    updates: dict[str, object] = {"server.ephemeral.enabled": False, "flows.heartbeat_frequency": None}
     saved = os.environ.get("PREFECT_API_URL")
-    os.environ["PREFECT_API_URL"] = url
+    if url is not None:
+        updates["api.url"] = url
+        os.environ["PREFECT_API_URL"] = url
     try:
-        with temporary_settings(updates={PREFECT_API_URL: url, PREFECT_SERVER_EPHEMERAL_ENABLED: False}):
+        with temporary_settings(updates=updates):  # type: ignore[arg-type]
             yield
     finally:
-        if saved is None:
-            os.environ.pop("PREFECT_API_URL", None)
-        else:
-            os.environ["PREFECT_API_URL"] = saved
+        if url is not None:
+            if saved is None:
+                os.environ.pop("PREFECT_API_URL", None)
+            else:
+                os.environ["PREFECT_API_URL"] = saved
 
 
 def stop_engine_services(timeout_s: float | None = None) -> bool:
