@@ -163,7 +163,7 @@ def test_seeded_sigkills_leave_no_process_behind(
             time.sleep(rng.uniform(0.0, 1.5))
         else:  # the flows are running
             command.wait_for_line(READY_PREFIX, timeout_s=120)
-            time.sleep(rng.uniform(0.0, 6.0))
+            time.sleep(rng.uniform(0.0, 2.5))
         seen = descendants(command.process.pid)
         ports = listening_ports([p.pid for p in seen])
         phase = (
