@@ -1,3 +1,3 @@
-from scrutiny.cli.main import main
+from scrutiny.runtime.console import main
 
-raise SystemExit(main())
+main()

@@ -199,7 +199,7 @@ def reset_settings() -> None:
 
 
 def prepare_prefect_environment(settings: Settings) -> None:
-    """Keep Prefect's own database apart from ours, and never phone home."""
+    """Keep Prefect's own database apart from ours, never phone home, never start Prefect's own server."""
     try:
         settings.home.mkdir(parents=True, exist_ok=True)  # Prefect's home goes inside it
     except OSError as exc:
@@ -207,3 +207,5 @@ def prepare_prefect_environment(settings: Settings) -> None:
     os.environ.setdefault("PREFECT_HOME", str(settings.home / ".prefect"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # Prefect's own ephemeral server outlives a killed command; scrutiny.runtime.prefect_api starts one that does not.
+    os.environ["PREFECT_SERVER_EPHEMERAL_ENABLED"] = "false"

@@ -9,7 +9,12 @@ from collections.abc import Sequence
 
 from scrutiny.cli.commands import COMMANDS
 from scrutiny.errors import ScrutinyError
+from scrutiny.runtime import interrupts
+from scrutiny.runtime.prefect_api import prefect_api_on_demand
 from scrutiny.settings import get_settings, prepare_prefect_environment
+
+INTERRUPT_EXIT_S = 4.0  # after Ctrl-C or SIGTERM the process is gone within this, whatever still waits
+EXIT_BOUND_S = 10.0  # after the command's result, Prefect's at-exit hooks get this long at most
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,19 +33,41 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # No argv: this is the command's own process (console script, python -m scrutiny), which may
+    # bound its exit; tests call main() in-process with a list.
+    own_process = argv is None
     parser = build_parser()
     args = parser.parse_args(argv)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")  # the CLI prints its own result; no engine tracebacks
+    with interrupts.interrupts_handled(exit_deadline_s=INTERRUPT_EXIT_S if own_process else None):
+        try:
+            code = _run(args)
+        except KeyboardInterrupt:  # a signal that landed while an error was being reported
+            code = _interrupted()
+    if own_process:
+        interrupts.exit_within(EXIT_BOUND_S, code)
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
-        prepare_prefect_environment(get_settings())
-        output = args.handler(args)
+        settings = get_settings()
+        prepare_prefect_environment(settings)
+        with prefect_api_on_demand(settings, announce=sys.stderr):  # flow commands start or find a server
+            output = args.handler(args)
+        if output:
+            print(output)
+        return 0
+    except KeyboardInterrupt:
+        return _interrupted()
     except ScrutinyError as exc:
+        if interrupts.received_signal() is not None:
+            return _interrupted()
         print(f"scrutiny: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("scrutiny: interrupted; nothing half-written was kept", file=sys.stderr)
-        return 130
     except Exception as exc:  # the last guard: a user never sees a traceback
+        if interrupts.received_signal() is not None:  # the engine turned the interruption into its own error
+            return _interrupted()
         cause = _domain_cause(exc)
         if cause is not None:
             print(f"scrutiny: error: {cause}", file=sys.stderr)
@@ -48,9 +75,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         first = (str(exc).strip().splitlines() or [""])[0]
         print(f"scrutiny: internal error: {type(exc).__name__}: {first}", file=sys.stderr)
         return 1
-    if output:
-        print(output)
-    return 0
+    except BaseException:
+        if interrupts.received_signal() is not None:  # e.g. Prefect's TerminationSignal for a SIGTERM mid-flow
+            return _interrupted()
+        raise
+
+
+def _interrupted() -> int:
+    interrupts.report_interrupted(sys.stderr)
+    return interrupts.EXIT_CODE
 
 
 def _domain_cause(exc: BaseException) -> ScrutinyError | None:

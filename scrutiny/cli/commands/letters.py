@@ -14,6 +14,7 @@ from scrutiny.cli.commands._common import (
     one_committee,
 )
 from scrutiny.cli.output import table
+from scrutiny.runtime.prefect_api import require_prefect_api
 from scrutiny.services.documents import describe_documents
 from scrutiny.services.home import open_workspace
 from scrutiny.services.letters import letter_for
@@ -59,6 +60,7 @@ def run(args: argparse.Namespace) -> str:
         else:
             committee = one_committee(args, workspace)
         reissue = letter_for(session, args.reissue).id if args.reissue else None
+    require_prefect_api()  # the home's server, or a temporary one
     written = issue_request_letters_flow(
         as_of=day, committee_id=committee.id, meeting_id=args.meeting, reissue_letter_id=reissue
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from scrutiny.cli.commands._common import Subparsers, add_as_of, as_of
+from scrutiny.runtime.prefect_api import require_prefect_api
 from scrutiny.services.distribution import pack_distribution, sendable_pack
 from scrutiny.services.home import open_workspace
 from scrutiny.services.meetings import get_meeting
@@ -39,6 +40,7 @@ def run(args: argparse.Namespace) -> str:
         meeting_id, coming = meeting.id, meeting.date >= day
         if args.send:  # refuse before a flow starts, so the reason is one clear line
             sendable_pack(session, meeting_id=meeting_id, as_of=day)
+    require_prefect_api()  # the home's server, or a temporary one
     if args.send:
         send_agenda_pack_flow(meeting_id=meeting_id, as_of=day)
         return "\n".join(_distribution_lines(workspace, meeting_id, hint=False))

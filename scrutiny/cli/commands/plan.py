@@ -6,6 +6,7 @@ import argparse
 
 from scrutiny.cli.commands._common import Subparsers, add_as_of, add_committee, add_json, as_of, one_committee
 from scrutiny.cli.output import as_json, table
+from scrutiny.runtime.prefect_api import require_prefect_api
 from scrutiny.services.home import open_workspace
 from scrutiny.services.planning import pin, unpin
 
@@ -35,6 +36,7 @@ def run(args: argparse.Namespace) -> str:
 
     day = as_of(args)
     committee = one_committee(args, open_workspace())
+    require_prefect_api()  # the home's server, or a temporary one
     rows = [row.as_dict() for row in plan_annual_updates_flow(as_of=day, committee_id=committee.id)]
     if getattr(args, "json", False):
         return as_json(rows)

@@ -6,6 +6,7 @@ import argparse
 
 from scrutiny.cli.commands._common import Subparsers, add_as_of, add_committee, as_of, one_committee
 from scrutiny.cli.output import table
+from scrutiny.runtime.prefect_api import require_prefect_api
 from scrutiny.services.documents import describe_documents
 from scrutiny.services.home import open_workspace
 
@@ -26,6 +27,7 @@ def run(args: argparse.Namespace) -> str:
     day = as_of(args)
     workspace = open_workspace()
     committee = one_committee(args, workspace)
+    require_prefect_api()  # the home's server, or a temporary one
     written = chase_responses_flow(as_of=day, committee_id=committee.id)
     with workspace.session() as session:
         rows = describe_documents(session, workspace, written)

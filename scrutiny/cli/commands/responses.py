@@ -9,6 +9,7 @@ from pathlib import Path
 from scrutiny.cli.commands._common import Subparsers, add_as_of, add_committee, add_json, as_of, listed_committee
 from scrutiny.cli.output import as_json, table
 from scrutiny.intake import IntakeLimits, inspect_response
+from scrutiny.runtime.prefect_api import require_prefect_api
 from scrutiny.services.home import open_workspace
 from scrutiny.services.requests import get_request
 from scrutiny.services.responses import check_received_date, request_history, responses_due, withdraw_request
@@ -88,6 +89,7 @@ def run_record(args: argparse.Namespace) -> str:
         check_received_date(session, get_request(session, args.request_id), received, today)
     with tempfile.TemporaryDirectory(prefix="scrutiny-intake-") as work:  # a refused file stops here, before Prefect
         inspect_response(args.file, IntakeLimits.from_settings(workspace.settings), work_dir=Path(work))
+    require_prefect_api()  # the home's server, or a temporary one
     recorded = record_response_flow(
         request_id=args.request_id, file=str(args.file.resolve()), received_on=received, as_of=today
     )
@@ -117,6 +119,7 @@ def run_collect(args: argparse.Namespace) -> str:
     from flows.collect import collect_responses_flow
 
     workspace = open_workspace()
+    require_prefect_api()  # the home's server, or a temporary one
     rows = [
         row.as_dict()
         for row in collect_responses_flow(as_of=as_of(args), committee_id=listed_committee(args, workspace))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from scrutiny.cli.commands._common import Subparsers, add_as_of, add_committee, as_of, listed_committee
 from scrutiny.cli.output import table
+from scrutiny.runtime.prefect_api import require_prefect_api
 from scrutiny.services.demo import next_meeting_to_show
 from scrutiny.services.documents import describe_documents
 from scrutiny.services.home import open_workspace
@@ -44,6 +45,7 @@ def run(args: argparse.Namespace) -> str:
     day = as_of(args)
     workspace = open_workspace()
     committee_id = listed_committee(args, workspace)
+    require_prefect_api()  # the home's server, or a temporary one
     result = scrutiny_cycle_flow(as_of=day, committee_id=committee_id)
     letters_ids, notes = list(result.letters), []
     if args.demo:
