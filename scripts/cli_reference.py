@@ -9,7 +9,7 @@ A generated block sits between two marker comments, cog-style:
     ...
     <!-- [[[end]]] -->
 
-Blocks: `commands` (the CLI reference, from the argparse parser `scrutiny.cli.main.build_parser()`),
+Blocks: `commands` (the CLI reference, from the argparse parser `cli.main.build_parser()`),
 `settings` (the SCRUTINY_* settings, from the field descriptions of `scrutiny.settings.Settings`),
 `letter-variables`, `front-sheet-variables` and `cover-sheet-variables` (what the Word templates may
 use, from `scrutiny.letters.context` and `scrutiny.pack.template_variables`).
@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from pydantic_core import PydanticUndefined  # noqa: E402
 
-from scrutiny.cli.main import build_parser  # noqa: E402
+from cli.main import build_parser  # noqa: E402
 from scrutiny.letters.context import template_variables_markdown  # noqa: E402
 from scrutiny.pack.template_variables import COVER_SHEET_VARIABLES, FRONT_SHEET_VARIABLES  # noqa: E402
 from scrutiny.settings import Settings  # noqa: E402

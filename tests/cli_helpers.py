@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from scrutiny.cli.main import main
+from cli.main import main
 from scrutiny.settings import get_settings, reset_settings
 from state import models
 from state.db import get_engine

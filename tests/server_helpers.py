@@ -41,7 +41,7 @@ def clean_env(home: Path, **extra: str) -> dict[str, str]:
 
 def scrutiny(env: dict[str, str], *args: str, timeout: float = 400) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [PYTHON, "-m", "scrutiny", *args],
+        [PYTHON, "-m", "cli", *args],
         env=env,
         cwd=Path(env.get("SCRUTINY_HOME", str(REPO))).parent,  # anywhere but the repository
         capture_output=True,

@@ -258,7 +258,7 @@ def test_no_traceback_reaches_the_terminal(tmp_path: Path) -> None:
     env = {**os.environ, "SCRUTINY_HOME": str(tmp_path), "SCRUTINY_DATABASE_URL": "sqlite:////proc/forbidden/x.db"}
     for args in (["timetable"], ["plan", "--as-of", "31/12/2026"], ["meetings", "import", "/dev/null"]):
         done = subprocess.run(
-            [sys.executable, "-m", "scrutiny", *args], capture_output=True, text=True, env=env, timeout=120, check=False
+            [sys.executable, "-m", "cli", *args], capture_output=True, text=True, env=env, timeout=120, check=False
         )
         assert done.returncode == 2, done.stderr
         _assert_one_line_error(done.stderr)

@@ -25,7 +25,7 @@ def test_runs_at_once_write_each_letter_and_email_once(home: Path) -> None:
     from prefect.settings import PREFECT_API_URL
 
     env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "SCRUTINY_PDF": "false"}
-    command = [sys.executable, "-m", "scrutiny", "run", "--as-of", "2026-11-21"]
+    command = [sys.executable, "-m", "cli", "run", "--as-of", "2026-11-21"]
     # An empty database: the runs also race to create the schema and load the committee.
     runs = [
         subprocess.Popen(command, env=env, cwd=home, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

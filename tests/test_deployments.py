@@ -167,7 +167,7 @@ def test_deployments_schedules_and_a_worker_run(prefect_server: dict[str, str], 
     worker_env = {**env, "SCRUTINY_HOME": str(home), "SCRUTINY_DATABASE_URL": f"sqlite:///{home}/state/scrutiny.db"}
     _prefect(worker_env, "worker", "start", "--pool", "scrutiny", "--run-once", timeout=240)
     listing = subprocess.run(
-        [sys.executable, "-m", "scrutiny", "plan", "--as-of", "2026-11-21", "--json"],
+        [sys.executable, "-m", "cli", "plan", "--as-of", "2026-11-21", "--json"],
         env=worker_env,
         capture_output=True,
         text=True,

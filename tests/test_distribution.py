@@ -21,7 +21,7 @@ from aiosmtpd.controller import Controller
 from icalendar import Calendar
 from sqlmodel import Session, select
 
-from scrutiny.cli.main import main
+from cli.main import main
 from scrutiny.settings import get_settings
 from state import models
 from state.db import get_engine

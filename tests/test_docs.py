@@ -25,7 +25,7 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from scrutiny.cli.main import build_parser
+from cli.main import build_parser
 from scrutiny.config import schema
 from scrutiny.letters.context import TEMPLATE_VARIABLES
 from scrutiny.pack.template_variables import COVER_SHEET_VARIABLES, FRONT_SHEET_VARIABLES

@@ -108,7 +108,7 @@ def test_single_committee_database_migrates_with_every_row_kept(database_url: st
 @pytest.mark.usefixtures("prefect_harness")
 def test_migrated_home_keeps_working(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Its letters still appear in `responses due` and `responses history`, and the next cycle adds none twice."""
-    from scrutiny.cli.main import main
+    from cli.main import main
     from scrutiny.settings import reset_settings
 
     home = tmp_path / "home"

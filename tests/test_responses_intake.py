@@ -77,7 +77,7 @@ HOSTILE: dict[str, Callable[[Path, Path], Path]] = {
 
 _RECORD_IN_CHILD = """
 import sys
-from scrutiny.cli.main import main
+from cli.main import main
 result = {"exit_code": main(["responses", "record", "lih-R15-1-mopac", sys.argv[1], "--received", "2026-12-01",
                              "--as-of", "2026-12-01"])}
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from scrutiny.cli.commands._common import (
+from cli.commands._common import (
     Subparsers,
     add_as_of,
     add_committee,
@@ -13,7 +13,7 @@ from scrutiny.cli.commands._common import (
     check_committee_of_id,
     listed_committee,
 )
-from scrutiny.cli.output import as_json, table
+from cli.output import as_json, table
 from scrutiny.services.home import open_workspace
 from scrutiny.services.items import (
     ItemChange,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scrutiny.cli.commands._common import Subparsers
+from cli.commands._common import Subparsers
 from scrutiny.services.home import install_committee, open_workspace
 from scrutiny.settings import get_settings
 from state.db import current_revision, redact

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from scrutiny.cli.commands._common import Subparsers, add_json
-from scrutiny.cli.output import as_json
+from cli.commands._common import Subparsers, add_json
+from cli.output import as_json
 from scrutiny.settings import get_settings
 
 

@@ -1,6 +1,6 @@
 """One module per command; each registers its parser and handler."""
 
-from scrutiny.cli.commands import (
+from cli.commands import (
     calendar,
     committees,
     init,

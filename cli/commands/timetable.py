@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from scrutiny.cli.commands._common import Subparsers, add_committee, add_json, listed_committee
-from scrutiny.cli.output import as_json, table
+from cli.commands._common import Subparsers, add_committee, add_json, listed_committee
+from cli.output import as_json, table
 from scrutiny.services.home import open_workspace
 from scrutiny.services.meetings import get_meeting, timetable_rows
 from scrutiny.timetable import explain_timetable

@@ -7,8 +7,8 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scrutiny.cli.commands._common import Subparsers, add_as_of, add_committee, as_of, listed_committee
-from scrutiny.cli.output import table
+from cli.commands._common import Subparsers, add_as_of, add_committee, as_of, listed_committee
+from cli.output import table
 from scrutiny.runtime.prefect_api import require_prefect_api
 from scrutiny.services.demo import next_meeting_to_show
 from scrutiny.services.documents import describe_documents

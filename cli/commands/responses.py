@@ -6,8 +6,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from scrutiny.cli.commands._common import Subparsers, add_as_of, add_committee, add_json, as_of, listed_committee
-from scrutiny.cli.output import as_json, table
+from cli.commands._common import Subparsers, add_as_of, add_committee, add_json, as_of, listed_committee
+from cli.output import as_json, table
 from scrutiny.intake import IntakeLimits, inspect_response
 from scrutiny.runtime.prefect_api import require_prefect_api
 from scrutiny.services.home import open_workspace

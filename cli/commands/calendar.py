@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scrutiny.cli.commands._common import Subparsers, add_committee, one_committee
+from cli.commands._common import Subparsers, add_committee, one_committee
 from scrutiny.services.calendar_export import export_calendar
 from scrutiny.services.home import open_workspace
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from scrutiny.cli.commands._common import Subparsers, add_as_of, add_committee, as_of, one_committee
-from scrutiny.cli.output import table
+from cli.commands._common import Subparsers, add_as_of, add_committee, as_of, one_committee
+from cli.output import table
 from scrutiny.runtime.prefect_api import require_prefect_api
 from scrutiny.services.documents import describe_documents
 from scrutiny.services.home import open_workspace

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from scrutiny.cli.commands._common import Subparsers, add_committee, add_json, listed_committee
-from scrutiny.cli.output import as_json
+from cli.commands._common import Subparsers, add_committee, add_json, listed_committee
+from cli.output import as_json
 from scrutiny.dates import weekday_abbreviated_date
 from scrutiny.services.home import open_workspace
 from scrutiny.services.programme import ProgrammeMeeting, UnplacedItem, unplaced_items, work_programme

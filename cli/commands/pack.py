@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from scrutiny.cli.commands._common import Subparsers, add_as_of, as_of
+from cli.commands._common import Subparsers, add_as_of, as_of
 from scrutiny.runtime.prefect_api import require_prefect_api
 from scrutiny.services.distribution import pack_distribution, sendable_pack
 from scrutiny.services.home import open_workspace

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from scrutiny.cli.commands import COMMANDS
+from cli.commands import COMMANDS
 from scrutiny.errors import ScrutinyError
 from scrutiny.runtime import interrupts
 from scrutiny.runtime.prefect_api import prefect_api_on_demand
@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # No argv: this is the command's own process (console script, python -m scrutiny), which may
+    # No argv: this is the command's own process (console script, python -m cli), which may
     # bound its exit; tests call main() in-process with a list.
     own_process = argv is None
     parser = build_parser()

@@ -1,7 +1,7 @@
 """The `scrutiny` console script: Ctrl-C handled from the first instruction, and a quick exit.
 
 Importing the CLI takes about a second. A SIGINT or SIGTERM in that time exits with 130 and the
-usual one line (nothing has started yet); `scrutiny.cli.main` takes over the signals after that.
+usual one line (nothing has started yet); `cli.main` takes over the signals after that.
 
 When the command is done, the process runs the at-exit handlers and leaves without CPython's
 teardown of every module (Prefect's, SQLAlchemy's, pydantic's): that teardown does nothing for
@@ -30,7 +30,7 @@ def _before_start(signum: int, frame: FrameType | None) -> None:
 def main() -> None:
     for signum in HANDLED_SIGNALS:
         signal.signal(signum, _before_start)
-    from scrutiny.cli.main import main as cli_main
+    from cli.main import main as cli_main
 
     code = cli_main()
     for stream in (sys.stdout, sys.stderr):

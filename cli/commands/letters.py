@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scrutiny.cli.commands._common import (
+from cli.commands._common import (
     Subparsers,
     add_as_of,
     add_committee,
@@ -13,7 +13,7 @@ from scrutiny.cli.commands._common import (
     check_committee_of_id,
     one_committee,
 )
-from scrutiny.cli.output import table
+from cli.output import table
 from scrutiny.runtime.prefect_api import require_prefect_api
 from scrutiny.services.documents import describe_documents
 from scrutiny.services.home import open_workspace

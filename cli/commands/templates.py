@@ -6,7 +6,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from scrutiny.cli.commands._common import Subparsers
+from cli.commands._common import Subparsers
 from scrutiny.errors import ScrutinyError
 from scrutiny.letters.kinds import LETTER_TEMPLATES
 from scrutiny.settings import get_settings

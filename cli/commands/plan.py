@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from scrutiny.cli.commands._common import Subparsers, add_as_of, add_committee, add_json, as_of, one_committee
-from scrutiny.cli.output import as_json, table
+from cli.commands._common import Subparsers, add_as_of, add_committee, add_json, as_of, one_committee
+from cli.output import as_json, table
 from scrutiny.runtime.prefect_api import require_prefect_api
 from scrutiny.services.home import open_workspace
 from scrutiny.services.planning import pin, unpin

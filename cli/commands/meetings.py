@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scrutiny.cli.commands._common import Subparsers, add_as_of, add_committee, add_json, as_of, listed_committee
-from scrutiny.cli.output import as_json, table
+from cli.commands._common import Subparsers, add_as_of, add_committee, add_json, as_of, listed_committee
+from cli.output import as_json, table
 from scrutiny.services.home import open_workspace
 from scrutiny.services.meetings import import_meetings, list_meetings
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from scrutiny.cli.commands._common import Subparsers
+from cli.commands._common import Subparsers
 from scrutiny.services.home import open_workspace
 from scrutiny.services.minutes import record_minutes
 

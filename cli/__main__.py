@@ -1,0 +1,3 @@
+from cli.console import main
+
+main()

@@ -1,3 +1,0 @@
-from scrutiny.runtime.console import main
-
-main()
