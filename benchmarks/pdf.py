@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def _letters(n: int, folder: Path) -> list[Path]:
-    from scrutiny.letters.context import sample_context
     from scrutiny.letters.render import render_letter
+    from scrutiny.letters.samples import sample_context
 
     template, context = ROOT / "templates" / "request_letter.docx", sample_context()
     paths = [folder / f"letter-{number:02d}.docx" for number in range(1, n + 1)]

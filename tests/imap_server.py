@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -70,7 +71,7 @@ class ImapAccount:
         client = self._connect()
         try:
             client.create(_quoted(folder))  # answers NO when it exists; that is fine
-            status, detail = client.append(
+            status, detail = cast(Any, client.append)(
                 _quoted(folder),
                 f"({' '.join(flags)})" if flags else None,
                 None,

@@ -8,6 +8,7 @@ import subprocess
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -181,12 +182,18 @@ def outline(pdf: Path) -> list[tuple[str, int, list[tuple[str, int]]]]:
     entries: list[tuple[str, int, list[tuple[str, int]]]] = []
     for node in reader.outline:
         if isinstance(node, list):
-            children = [(str(child.title), reader.get_destination_page_number(child) + 1) for child in node]
+            children = [(str(child.title), _page_number(reader, child)) for child in node]
             title, page, _ = entries[-1]
             entries[-1] = (title, page, children)
         else:
-            entries.append((str(node.title), reader.get_destination_page_number(node) + 1, []))
+            entries.append((str(node.title), _page_number(reader, node), []))
     return entries
+
+
+def _page_number(reader: PdfReader, destination: Any) -> int:
+    number = reader.get_destination_page_number(destination)
+    assert number is not None, f"bookmark {destination.title!r} points at no page"
+    return number + 1
 
 
 def front_rows(doc: DocxDocument) -> list[tuple[int, list[str], str]]:

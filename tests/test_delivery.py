@@ -25,8 +25,8 @@ from scrutiny.delivery import (
     message_id_for,
 )
 from scrutiny.errors import ScrutinyError
-from scrutiny.letters.context import sample_context
 from scrutiny.letters.render import render_letter
+from scrutiny.letters.samples import sample_context
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -74,7 +74,7 @@ def _message(attachments: list[Path], **changes: Any) -> EmailMessage:
 
 
 def _parts(message: EmailMessage) -> dict[str, EmailMessage]:
-    return {part.get_filename(): part for part in message.iter_attachments()}
+    return {str(part.get_filename()): part for part in message.iter_attachments()}
 
 
 # --------------------------------------------------------------------------------------

@@ -657,7 +657,11 @@ def test_two_writers_and_two_senders_at_once_make_one_letter_and_one_message_eac
     as_of = dt.date.fromisoformat(AS_OF)
     ready = retry_on_conflict(workspace, lambda session: letters.letters_ready(session, committee, as_of))
     assert len(ready) == LETTERS
-    slow_compose = lambda *args: (time.sleep(0.3), compose_email(*args))[1]  # noqa: E731
+
+    def slow_compose(*args: Any) -> Any:
+        time.sleep(0.3)
+        return compose_email(*args)
+
     transport = make_transport(workspace.settings, None)
     for letter_id in (f"{MEETING}-mopac", f"{MEETING}-hackney-csp"):
         write = lambda i=letter_id: retry_on_conflict(  # noqa: E731

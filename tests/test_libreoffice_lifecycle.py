@@ -26,8 +26,8 @@ import pytest
 from scrutiny.documents import office_files
 from scrutiny.documents.libreoffice import OfficeSession, convert, libreoffice_available, libreoffice_session
 from scrutiny.errors import ScrutinyError
-from scrutiny.letters.context import sample_context
 from scrutiny.letters.render import render_letter
+from scrutiny.letters.samples import sample_context
 
 ROOT = Path(__file__).resolve().parents[1]
 TAG_VARIABLE = "SCRUTINY_LIFECYCLE_TRIAL"

@@ -10,9 +10,9 @@ from docx.document import Document as DocxDocument
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 from docxcompose.composer import Composer
-from pack_fixtures import TEMPLATES, word_response
 
 from scrutiny.pack.fast_styles import pack_composer
+from tests.pack_fixtures import TEMPLATES, word_response
 
 
 def _custom_style_response(path: Path) -> Path:

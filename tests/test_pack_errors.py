@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from docx import Document
 from docxtpl import DocxTemplate
-from pack_fixtures import REPO, STOP_SEARCH_TITLE, TEMPLATES, TRUST_TITLE, base_spec, front_rows, word_response
 
 from scrutiny.errors import ScrutinyError
 from scrutiny.letters.render import make_jinja_env
@@ -18,6 +17,7 @@ from scrutiny.pack.assemble import assemble_pack
 from scrutiny.pack.ooxml import all_text
 from scrutiny.pack.spec import PackItem, PackResponse, standard_agenda
 from scrutiny.pack.template_builder import COVER_SHEET, FRONT_SHEET, build_pack_templates
+from tests.pack_fixtures import REPO, STOP_SEARCH_TITLE, TEMPLATES, TRUST_TITLE, base_spec, front_rows, word_response
 
 # ---------------------------------------------------------------- the agenda
 

@@ -11,10 +11,10 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 from docx.table import Table
-from pack_fixtures import COMMITTEE, TEMPLATES, TRUST_TITLE, base_spec, front_rows, layout_lines, page_text
 
 from scrutiny.pack.assemble import AssembledPack, assemble_pack
 from scrutiny.pack.spec import PackSpec, Presenter, WorkProgrammeRow
+from tests.pack_fixtures import COMMITTEE, TEMPLATES, TRUST_TITLE, base_spec, front_rows, layout_lines, page_text
 
 A4_HEIGHT_CM = 29.7
 BOTTOM_MARGIN_CM = 2.0

@@ -6,10 +6,17 @@ import subprocess
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from docx import Document
-from pack_fixtures import (
+from pypdf import PdfReader, PdfWriter
+
+from scrutiny.errors import ScrutinyError
+from scrutiny.pack.assemble import AssembledPack, assemble_pack
+from scrutiny.pack.ooxml import all_text
+from scrutiny.pack.spec import PackResponse, PackSpec
+from tests.pack_fixtures import (
     COMMITTEE,
     CSP_MARKER,
     MPS_MARKER,
@@ -24,12 +31,6 @@ from pack_fixtures import (
     page_text,
     pdf_response,
 )
-from pypdf import PdfReader, PdfWriter
-
-from scrutiny.errors import ScrutinyError
-from scrutiny.pack.assemble import AssembledPack, assemble_pack
-from scrutiny.pack.ooxml import all_text
-from scrutiny.pack.spec import PackResponse, PackSpec
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +122,7 @@ def test_pdf_pack_is_tagged_titled_in_english_and_reads_the_pdf_response(
     spec, pack = pdf_pack
     assert pack.pdf is not None
     reader = PdfReader(str(pack.pdf))
-    root = reader.trailer["/Root"]
+    root: Any = reader.trailer["/Root"]  # pypdf's objects are dynamic
     assert root["/Lang"] == "en-GB"
     assert root["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in root
     assert root["/ViewerPreferences"]["/DisplayDocTitle"] and root["/PageMode"] == "/UseOutlines"

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from docx import Document
-from pack_fixtures import TEMPLATES, base_spec, front_rows, late_responses, outline, page_text, pdf_response
 from sqlmodel import select
 
 from scrutiny.pack.assemble import assemble_pack
 from scrutiny.pack.ooxml import all_text
 from scrutiny.pack.publication import late_publication_warning
+from tests.pack_fixtures import TEMPLATES, base_spec, front_rows, late_responses, outline, page_text, pdf_response
 
 STATUTORY = date(2024, 11, 29)  # Friday, five clear working days before Monday 9 December 2024
 

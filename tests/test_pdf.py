@@ -13,8 +13,8 @@ from scrutiny.documents import libreoffice
 from scrutiny.documents.libreoffice import libreoffice_session
 from scrutiny.documents.pdf import convert_to_pdf, libreoffice_available
 from scrutiny.errors import ScrutinyError
-from scrutiny.letters.context import sample_context
 from scrutiny.letters.render import render_letter
+from scrutiny.letters.samples import sample_context
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
@@ -69,7 +69,7 @@ def test_two_conversions_at_once_do_not_collide(tmp_path: Path, letter: Path, ne
 
 
 def test_no_libreoffice_means_no_pdf(tmp_path: Path, letter: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(libreoffice.shutil, "which", lambda name: None)
+    monkeypatch.setattr("scrutiny.documents.libreoffice.shutil.which", lambda name: None)
     monkeypatch.setattr(libreoffice, "_KNOWN_LOCATIONS", ())
     assert libreoffice_available() is False
     assert convert_to_pdf(letter, tmp_path / "pdf") is None

@@ -48,8 +48,8 @@ def test_cancelled_after_escalation_every_unanswered_request_is_asked_again_once
         "--as-of", "2027-01-05",
     )  # fmt: skip
     assert recorded.code == 0, recorded.err
-    for day in ("2027-01-04", "2027-01-11", "2027-01-13"):
-        assert run_cli(capsys, "remind", "--as-of", day).code == 0
+    for chase_day in ("2027-01-04", "2027-01-11", "2027-01-13"):
+        assert run_cli(capsys, "remind", "--as-of", chase_day).code == 0
     due = {
         row["request_id"]: row for row in run_cli(capsys, "responses", "due", "--as-of", "2027-01-13", "--json").json()
     }

@@ -8,8 +8,9 @@ import docx
 import pytest
 from docx.shared import RGBColor
 
-from scrutiny.letters.context import TEMPLATE_VARIABLES, sample_context, template_variables_markdown
+from scrutiny.letters.context import TEMPLATE_VARIABLES, template_variables_markdown
 from scrutiny.letters.render import render_letter
+from scrutiny.letters.samples import sample_context
 from scrutiny.template_check import check_template, kind_for_template
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import holidays
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scrutiny import workdays
 from scrutiny.dates import abbreviated_date, weekday_abbreviated_date
 from scrutiny.errors import ScrutinyError
 from scrutiny.workdays import WorkingDayCalendar
@@ -198,14 +198,14 @@ def test_closure_must_be_a_date(bad: object) -> None:
 
 def test_holidays_are_loaded_lazily_per_year(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[object] = []
-    real = workdays.holidays.country_holidays
+    real = holidays.country_holidays
 
     def counting(*args: object, **kwargs: object) -> object:
         if "years" in kwargs:
             calls.append(kwargs["years"])
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(workdays.holidays, "country_holidays", counting)
+    monkeypatch.setattr(holidays, "country_holidays", counting)
     cal = WorkingDayCalendar()
     assert calls == []
     cal.is_working_day(date(2026, 12, 25))

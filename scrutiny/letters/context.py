@@ -246,15 +246,6 @@ def template_variables_markdown() -> str:
     return "\n".join(rows) + "\n"
 
 
-def __getattr__(name: str) -> object:
-    # The sample letters live beside the model; imported lazily to keep this module about the model.
-    if name == "sample_context":
-        from scrutiny.letters.samples import sample_context
-
-        return sample_context
-    raise AttributeError(name)
-
-
 __all__ = [
     "LETTER_KINDS",
     "TEMPLATE_VARIABLES",
