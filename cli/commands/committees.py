@@ -16,7 +16,7 @@ def register(commands: Subparsers) -> None:
     add_json(listing)
     listing.set_defaults(handler=run_list)
     removing = actions.add_parser("remove", help="take a committee out of the home (refused while it has letters)")
-    removing.add_argument("committee_id", metavar="ID")
+    removing.add_argument("committee_id", metavar="ID", help="the committee to remove: its ID or prefix")
     removing.add_argument("--force", action="store_true", help="remove it even though it has letters on record")
     removing.set_defaults(handler=run_remove)
 

@@ -34,14 +34,20 @@ def register(commands: Subparsers) -> None:
         "--meeting", metavar="ID", help="issue every planned letter for this meeting now, window or not"
     )
     parser.add_argument(
-        "--reissue", metavar="LETTER_ID", help="write a new version of a letter, keeping the earlier one"
+        "--reissue",
+        metavar="LETTER_ID",
+        help="write a new version of a letter (its ID, or one of its requests'), keeping the earlier one",
     )
     parser.set_defaults(handler=run, flow_command=True)
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     preview = actions.add_parser(
         "preview", help="write the letter that would be sent for a request or letter, recording and sending nothing"
     )
-    preview.add_argument("letter_or_request", metavar="REQUEST_OR_LETTER_ID")
+    preview.add_argument(
+        "letter_or_request",
+        metavar="REQUEST_OR_LETTER_ID",
+        help="a request (e.g. lih-R15-1-mopac) or a letter (e.g. lih-2027-01-25-mopac)",
+    )
     preview.add_argument("--out", type=Path, metavar="DIR", help="where to write it (default: the current folder)")
     add_as_of(preview)
     preview.set_defaults(handler=run_preview, flow_command=False)
