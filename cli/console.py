@@ -17,6 +17,8 @@ import signal
 import sys
 from types import FrameType
 
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")  # before Prefect is first imported
+
 from scrutiny.runtime.interrupts import EXIT_CODE, HANDLED_SIGNALS, interrupt_message
 
 

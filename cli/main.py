@@ -7,11 +7,15 @@ import os
 import sys
 from collections.abc import Sequence
 
-from cli.commands import COMMANDS
-from scrutiny.errors import ScrutinyError
-from scrutiny.runtime import interrupts
-from scrutiny.runtime.prefect_api import prefect_api_on_demand
-from scrutiny.settings import get_settings, prepare_prefect_environment
+# Before anything imports Prefect: the CLI prints its own result and progress, never the engine's logging.
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
+
+from cli.commands import COMMANDS  # noqa: E402
+from scrutiny import progress  # noqa: E402
+from scrutiny.errors import ScrutinyError  # noqa: E402
+from scrutiny.runtime import interrupts  # noqa: E402
+from scrutiny.runtime.prefect_api import prefect_api_on_demand  # noqa: E402
+from scrutiny.settings import get_settings, prepare_prefect_environment  # noqa: E402
 
 INTERRUPT_EXIT_S = 4.0  # after Ctrl-C or SIGTERM the process is gone within this, whatever still waits
 EXIT_BOUND_S = 10.0  # after the command's result, Prefect's at-exit hooks get this long at most
@@ -25,6 +29,9 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="scrutiny", description="Scrutiny committee workflow: timetable, letters, responses, packs.")
+    parser.add_argument(
+        "--quiet", "-q", action="store_true", help="print only the result: no progress lines on the way"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
     for command in COMMANDS:
@@ -38,7 +45,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     own_process = argv is None
     parser = build_parser()
     args = parser.parse_args(argv)
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")  # the CLI prints its own result; no engine tracebacks
     with interrupts.interrupts_handled(exit_deadline_s=INTERRUPT_EXIT_S if own_process else None):
         try:
             code = _run(args)
@@ -53,7 +59,12 @@ def _run(args: argparse.Namespace) -> int:
     try:
         settings = get_settings()
         prepare_prefect_environment(settings)
-        with prefect_api_on_demand(settings, announce=sys.stderr):  # flow commands start or find a server
+        quiet = bool(getattr(args, "quiet", False))
+        # Progress goes to stderr as it happens (a bar on a terminal); stdout is the result.
+        with (
+            progress.reporting("quiet" if quiet else "auto"),
+            prefect_api_on_demand(settings, announce=None if quiet else sys.stderr),  # flow commands find a server
+        ):
             output = args.handler(args)
         if output:
             print(output)

@@ -66,7 +66,7 @@ def deliver_pending(workspace: Workspace, kinds: list[str] | None = None) -> lis
                 deliver(document_id)
             except ScrutinyError as exc:
                 failures.append(str(exc))
-            bar.advance(str(document_id))
+            bar.advance(f"e-mail of document {document_id}")
     return failures
 
 

@@ -114,6 +114,9 @@ class Reporter:
     @contextmanager
     def track(self, total: int, label: str) -> Iterator[Bar]:
         bar = Bar(self, label, total)
+        if total == 0:  # nothing to do is not worth a line
+            yield bar
+            return
         with self._lock:
             self._show_bar_start(bar)
         failed = True

@@ -23,9 +23,6 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default SQLite under $SCRUTINY_HOME/state/."
     )
-    config: Path | None = Field(
-        default=None, description="Committee configuration file; default the bundled Living in Hackney one."
-    )
     templates_dir: Path | None = Field(
         default=None, description="Folder of Word templates; default the repository's templates/."
     )

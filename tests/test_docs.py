@@ -91,7 +91,6 @@ COMMAND_OWNERS: dict[str, str] = {
 SETTING_OWNERS: dict[str, str] = {
     "SCRUTINY_HOME": "configuration.md",
     "SCRUTINY_DATABASE_URL": "configuration.md",
-    "SCRUTINY_CONFIG": "configuration.md",
     "SCRUTINY_TEMPLATES_DIR": "letters.md",
     "SCRUTINY_PDF": "letters.md",
     "SCRUTINY_SMTP_HOST": "email.md",

@@ -32,7 +32,7 @@ from tests.product_processes import (
 
 SEED = 11
 AS_OF = "2026-11-21"  # the letter window of the 25 January 2027 meeting is open
-MEETING = "2027-01-25"
+MEETING = "lih-2027-01-25"
 PACK_AS_OF = "2027-01-15"
 EXIT_WITHIN_S = 5.0
 # A command that has printed its result ignores a late signal; one still working must not go on.

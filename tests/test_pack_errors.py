@@ -154,7 +154,7 @@ def test_bundled_templates_are_current_and_documented(tmp_path: Path) -> None:
         bundled = DocxTemplate(str(TEMPLATES / name)).get_undeclared_template_variables(jinja_env=env)
         fresh = DocxTemplate(str(tmp_path / name)).get_undeclared_template_variables(jinja_env=env)
         assert bundled == fresh == expected, name
-    guide = (REPO / "README.md").read_text()
+    guide = (REPO / "docs" / "letters.md").read_text()
     for variable in (
         FRONT_VARIABLES | COVER_VARIABLES | {"item.pages", "item.to_follow", "r.to_follow", "r.received_on"}
     ):
