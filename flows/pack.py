@@ -63,6 +63,7 @@ def send_agenda_pack_flow(meeting_id: str, as_of: dt.date | None = None) -> list
         meeting_id: The meeting, e.g. lih-2027-01-25.
         as_of: Today, for simulations (default today in Europe/London).
     """
+    check_run_environment()
     queued = queue_pack_task(meeting_id, as_of or today_in_london())
     print(f"{meeting_id}: {len(queued)} pack version(s) owed to members")
     send_pending_packs(f"{meeting_id}: {len(queued)} pack version(s) recorded for sending")

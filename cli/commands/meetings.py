@@ -33,7 +33,7 @@ def run_list(args: argparse.Namespace) -> str:
         rows = [row.as_dict() for row in list_meetings(session, listed_committee(args, workspace))]
     if args.json:
         return as_json(rows)
-    return table(rows, ["committee", "meeting_id", "date", "start", "venue", "cancelled", "items"])
+    return table(rows, ["committee", "meeting_id", "date", "start", "venue", "cancelled", "provisional", "items"])
 
 
 def run_import(args: argparse.Namespace) -> str:

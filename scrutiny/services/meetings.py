@@ -25,6 +25,7 @@ class MeetingRow:
     start: str
     venue: str
     cancelled: bool
+    provisional: bool  # from the committee's meeting pattern, not yet in a real calendar
     items: list[str]
 
     def as_dict(self) -> dict[str, object]:
@@ -70,6 +71,7 @@ def list_meetings(session: Session, committee_id: str | None = None) -> list[Mee
                 start=meeting.start_time.strftime("%H:%M"),
                 venue=meeting.venue,
                 cancelled=meeting.cancelled,
+                provisional=meeting.source == "pattern",
                 items=list(items),
             )
         )
