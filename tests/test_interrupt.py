@@ -152,8 +152,13 @@ def test_interrupt_is_prompt_and_clean_and_a_rerun_finishes(
             continue  # the signal came as it was finishing (after its output): it ends 0, correctly
         assert code == 130, f"{what}: exit {code}\n{command.stderr}"
         assert took < EXIT_WITHIN_S, f"{what}: took {took:.1f} s to exit\n{command.stderr}"
-        ours = [line for line in command.stderr.splitlines() if not line.startswith((ANNOUNCEMENT, READY_PREFIX))]
+        # Progress lines may come first; of the command's own messages, the interruption is the one and the last.
+        lines = [line for line in command.stderr.splitlines() if line.strip()]
+        ours = [
+            line for line in lines if line.startswith("scrutiny:") and not line.startswith((ANNOUNCEMENT, READY_PREFIX))
+        ]
         assert len(ours) == 1 and ours[0].startswith("scrutiny: interrupted"), f"{what}:\n{command.stderr}"
+        assert lines[-1] == ours[0], f"{what}: something came after the interruption line\n{command.stderr}"
         assert "Traceback" not in command.stderr and "EventsWorker" not in command.stderr, command.stderr
         assert half_written_files(home) == [], f"{what}: half-written files {half_written_files(home)}"
         left = wait_until_gone(command.marker, timeout_s=5)
