@@ -12,4 +12,10 @@ if command -v pg_ctlcluster >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5
 fi
 
 export PREFECT_SERVER_ANALYTICS_ENABLED=false
+# Independent test files run side by side (most of their time is spent waiting on servers and LibreOffice);
+# SCRUTINY_TEST_WORKERS=1 runs them one after another.
+workers=${SCRUTINY_TEST_WORKERS:-3}
+if [ "$workers" -gt 1 ]; then
+  exec .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@"
+fi
 exec .venv/bin/python -m pytest "$@"

@@ -19,6 +19,31 @@ _PREFECT_SERVER_MODULES = {
 _POSTGRES_MODULES = {"test_two_workers"}
 
 
+@pytest.fixture(autouse=True)
+def _counts_go_to_this_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    from tests import counts
+
+    counts._current.append(request.node)
+    yield
+    counts._current.pop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Every count the trials reported, in one section (the workers of pytest -n send them with their reports)."""
+    lines = [
+        f"{report.nodeid}: {value}"
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", "") == "call"
+        for key, value in getattr(report, "user_properties", [])
+        if key == "count"
+    ]
+    if lines:
+        terminalreporter.section("trial counts")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark what each test needs, so `-m "not postgres"` or `-m "not prefect"` select what a machine can run."""
     for item in items:

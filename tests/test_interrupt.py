@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from scrutiny.runtime.temporary_server import ANNOUNCEMENT, READY_PREFIX
 from state import models
 from state.db import get_engine
+from tests.counts import note
 from tests.product_processes import (
     RunningCommand,
     half_written_files,
@@ -167,7 +168,7 @@ def test_interrupt_is_prompt_and_clean_and_a_rerun_finishes(
         exits.append(f"{signal.Signals(signum).name} at '{aim}' exited in {took:.1f} s")
     assert interrupted >= 1, f"{kind} ({server} server) finished before every signal: no interruption was tested"
     with capsys.disabled():
-        print(f"\n{kind} ({server} server): " + "; ".join(exits))
+        note(f"{kind} ({server} server): " + "; ".join(exits))
 
     again = run_command(COMMANDS[kind], home, _url(home), tmp_path / "tmp-rerun", api_url=api)
     assert again.returncode == 0, again.stderr

@@ -13,6 +13,7 @@ from scrutiny.letters.context import LETTER_KINDS, LetterContext, LetterKind
 from scrutiny.letters.kinds import KINDS
 from scrutiny.letters.render import render_letter
 from scrutiny.letters.samples import sample_context
+from tests.counts import note
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 SIGN_OFF = "Yours sincerely"
@@ -65,4 +66,4 @@ def test_no_page_ends_with_a_heading_or_starts_with_the_sign_off(tmp_path: Path,
             pdf = convert_letter_to_pdf(docx, tmp_path)
             assert pdf is not None
             checked += _check(pdf, context)
-    print(f"{kind}: {checked} pages checked")
+    note(f"{kind}: {checked} pages checked")

@@ -28,6 +28,7 @@ from scrutiny.documents.libreoffice import OfficeSession, convert, libreoffice_a
 from scrutiny.errors import ScrutinyError
 from scrutiny.letters.render import render_letter
 from scrutiny.letters.samples import sample_context
+from tests.counts import note
 
 ROOT = Path(__file__).resolve().parents[1]
 TAG_VARIABLE = "SCRUTINY_LIFECYCLE_TRIAL"
@@ -186,10 +187,9 @@ def test_a_killed_command_leaves_no_libreoffice_and_no_profile(
         assert dirs == [], f"trial {index} ({mode}, {signum.name} after {delay:.2f} s) left {dirs}"
         assert _leftover_sockets(_logged_workdirs(log)) == []
         killed.append(signum.name)
-    with capsys.disabled():  # the count belongs in CI's log
-        print(
-            f"\nlifecycle: {len(trials)} kill trials ({killed.count('SIGKILL')} SIGKILL), LibreOffice running in {started_office}"
-        )
+    note(
+        f"\nlifecycle: {len(trials)} kill trials ({killed.count('SIGKILL')} SIGKILL), LibreOffice running in {started_office}"
+    )
     assert killed.count("SIGKILL") >= 10
     assert started_office >= len(trials) // 2  # the kills really landed while LibreOffice ran
 

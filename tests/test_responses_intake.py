@@ -13,6 +13,7 @@ import pytest
 
 import tests.hostile_files as hostile
 from tests.cli_helpers import run_cli, state_counts
+from tests.counts import note
 from tests.intake_support import legacy_doc, opendocument_text, printed_pdf, run_measured, word_docx
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -97,7 +98,7 @@ def test_hostile_files_are_refused_in_one_line_with_nothing_recorded(
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert result["exit_code"] == 2 and len(lines) == 1 and lines[0].startswith("scrutiny: error: "), stderr
     peak_mb = int(str(result["peak_kb"])) / 1024
-    print(f"{name}: refused ({lines[0][17:90]}...), peak {peak_mb:.0f} MB")
+    note(f"{name}: refused ({lines[0][17:90]}...), peak {peak_mb:.0f} MB")
     assert peak_mb < 500
     assert state_counts(home) == before and path.read_bytes() == before_bytes
 

@@ -10,6 +10,7 @@ import pytest
 from docx import Document
 
 from tests.cli_helpers import run_cli, state_counts
+from tests.counts import note
 from tests.factories import write_response_docx
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -80,7 +81,7 @@ def test_cancelled_after_escalation_every_unanswered_request_is_asked_again_once
             assert run_cli(capsys, "remind", "--as-of", day.isoformat()).code == 0
             days_run += 1
         day += dt.timedelta(days=1)
-    print(f"simulated {days_run} working days: chasers every day, the whole cycle twice on {cycles // 2} key days")
+    note(f"simulated {days_run} working days: chasers every day, the whole cycle twice on {cycles // 2} key days")
 
     documents = _documents(home, new_meeting)
     # Four letters had something unanswered (the CSP had answered): one new letter each, then one of each chaser.

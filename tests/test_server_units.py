@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.counts import note
 from tests.server_helpers import BIN, REPO, background_process, free_port, prefect_api, wait_for
 
 DEPLOY = REPO / "deploy"
@@ -97,7 +98,7 @@ def _start_and_stop_once(service: dict[str, list[str]], home: Path, log: Path, p
         started = time.monotonic()
         process.send_signal(signal.SIGTERM)  # what `systemctl stop` sends, once
         process.wait(timeout=float(service["TimeoutStopSec"][0]))
-        print(f"\n{name}: stopped {time.monotonic() - started:.1f} s after one SIGTERM (exit {process.returncode})")
+        note(f"{name}: stopped {time.monotonic() - started:.1f} s after one SIGTERM (exit {process.returncode})")
         wait_for(lambda: not any(_alive(pid) for pid in children), timeout=10, what="its children to end")
         if name == "scrutiny-prefect-server.service":
             assert not _answers(port)

@@ -19,6 +19,7 @@ import pytest
 
 from scrutiny.runtime.server_state import ProcessRecord, ServerState, process_start_ticks, save_server_state
 from scrutiny.runtime.temporary_server import ANNOUNCEMENT, READY_PREFIX
+from tests.counts import note
 from tests.product_processes import (
     alive,
     descendants,
@@ -181,9 +182,8 @@ def test_seeded_sigkills_leave_no_process_behind(
         command.finish(timeout_s=30)
         _assert_nothing_left(command.marker, seen, ports, trial_tmp, f"trial {trial} ({' '.join(args)}, {phase})")
 
-    with capsys.disabled():
-        summary = ", ".join(f"{count} {phase}" for phase, count in sorted(phases.items()))
-        print(f"\n{TRIALS_PER_DATABASE} seeded SIGKILL trials on {engine}: {summary}")
+    summary = ", ".join(f"{count} {phase}" for phase, count in sorted(phases.items()))
+    note(f"{TRIALS_PER_DATABASE} seeded SIGKILL trials on {engine}: {summary}")
     assert phases["server starting"] >= 2, phases
 
     # The home survives the crashes: the whole cycle runs to the end, and leaves nothing either.

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import sqlalchemy
 
+from tests.counts import note
 from tests.server_helpers import (
     background_process,
     clean_env,
@@ -129,7 +130,7 @@ def test_two_workers_make_each_letter_chaser_and_email_once(
                 states = prefect_api(api, client, "wait", ids=ids, timeout=900)
                 assert [s["state_type"] for s in states] == ["COMPLETED"] * len(ids), states
         submitted = _runs_submitted_per_worker(home, tmp_path)
-        print(f"\nflow runs submitted per worker: {submitted}")
+        note(f"flow runs submitted per worker: {submitted}")
         # Queued runs are offered again and again while they wait for a slot; each starts once.
         assert sum(submitted.values()) == 4 * RUNS_EACH and min(submitted.values()) > 0, submitted
 
