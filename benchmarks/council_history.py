@@ -98,7 +98,9 @@ class HistoryWriter:
             if not listed:
                 self._add("meeting", self._meeting(committee, meeting_id, day))
             timetable = committee.timetable(day)
-            items = [self._commitment_item(committee, key, meeting_id, day) for key, at in placed.items() if at == number]
+            items = [
+                self._commitment_item(committee, key, meeting_id, day) for key, at in placed.items() if at == number
+            ]
             for _ in range(max(0 if items else 1, rng.randint(0, 3 - len(items)))):
                 items.append(self._one_off_item(committee, meeting_id, rng))
             by_org: dict[str, list[_Request]] = defaultdict(list)
@@ -327,7 +329,9 @@ class HistoryWriter:
              "meeting_id": meeting_id, "version": 1, "created_at": _at(published)},
         )  # fmt: skip
         included = [
-            r.response_id for r in requests if r.response_id is not None and r.received_on and r.received_on <= published
+            r.response_id
+            for r in requests
+            if r.response_id is not None and r.received_on and r.received_on <= published
         ]
         self._add(
             "pack",

@@ -9,10 +9,8 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import threading
 import types
 import zipfile
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,12 +25,17 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
 
 from scrutiny.documents.atomic import write_bytes_atomic
-from scrutiny.documents.docx_zip import normalise_docx
 from scrutiny.documents.naming import safe_slug
 from scrutiny.errors import ScrutinyError
 from scrutiny.letters.context import TEMPLATE_VARIABLES, LetterContext
 from scrutiny.letters.kinds import KINDS
-from scrutiny.letters.template_source import TemplateAnalysis, analyse_template, open_template
+from scrutiny.letters.render_memo import (
+    RENDER_ENV,
+    fixed_timestamps,
+    open_and_analyse,
+    part_known_clean,
+    remember_clean_part,
+)
 
 _TAG_OPENERS = ("{{", "{%", "{#")
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -52,43 +55,6 @@ def make_jinja_env() -> ImmutableSandboxedEnvironment:
     in names come out as text rather than breaking the document's XML.
     """
     return ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
-
-
-class _RememberingSandbox(ImmutableSandboxedEnvironment):
-    """The same sandbox, keeping the code it compiled from each source text.
-
-    docxtpl turns every part of a letter into Jinja source and compiles it on each render,
-    which was most of a letter's cost; the same source always compiles to the same code. The
-    sandbox's checks are made by that code at run time, on every render, so nothing is skipped.
-    """
-
-    _KEEP = 32  # distinct part sources (a template has a handful): bounds the memory held
-
-    def __init__(self) -> None:
-        super().__init__(undefined=StrictUndefined, autoescape=True)
-        self._compiled: OrderedDict[str, types.CodeType] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):  # type: ignore[no-untyped-def,override]
-        if not isinstance(source, str) or name or filename or raw or defer_init:
-            return super().compile(source, name, filename, raw, defer_init)
-        with self._lock:
-            code = self._compiled.get(source)
-            if code is not None:
-                self._compiled.move_to_end(source)
-                return code
-        code = super().compile(source)
-        with self._lock:
-            self._compiled[source] = code
-            while len(self._compiled) > self._KEEP:
-                self._compiled.popitem(last=False)
-        return code
-
-
-_RENDER_ENV = _RememberingSandbox()
-# (template path, mtime, size, variables) -> its analysis: the static checks of an unchanged file.
-_ANALYSES: OrderedDict[tuple[str, int, int, tuple[str, ...]], TemplateAnalysis] = OrderedDict()
-_ANALYSES_LOCK = threading.Lock()
 
 
 def letter_title(context: LetterContext) -> str:
@@ -146,11 +112,15 @@ def find_leftover_tags(docx_bytes: bytes) -> list[str]:
     """
     found: list[str] = []
     with zipfile.ZipFile(io.BytesIO(docx_bytes)) as package:
-        for name in package.namelist():
+        for info in package.infolist():
+            name = info.filename
             if not name.endswith(".xml") and not name.endswith(".rels"):
                 continue
-            data = package.read(name)
+            if part_known_clean(name, info.CRC, info.file_size):
+                continue  # the same bytes as a part already found free of braces (styles, theme, ...)
+            data = package.read(info)
             if b"{" not in data and b"&#" not in data:
+                remember_clean_part(name, info.CRC, info.file_size)
                 continue  # no brace, not even as a character reference: no tag can be left here
             text = data.decode("utf-8", errors="replace")
             hits = (
@@ -230,8 +200,8 @@ def _render_bytes(
     before_save: Callable[[DocxTemplate], None] | None,
 ) -> bytes:
     name = template.name
-    env = _RENDER_ENV
-    docx_template, analysis = _open_and_analyse(template, env, variables)
+    env = RENDER_ENV  # the letter sandbox, keeping what it compiled (render_memo)
+    docx_template, analysis = open_and_analyse(template, env, variables)
     if analysis.problems:
         more = len(analysis.problems) - 1
         extra = f" (and {more} more; run `scrutiny templates check {template}`)" if more else ""
@@ -246,7 +216,7 @@ def _render_bytes(
     buffer = io.BytesIO()
     try:
         docx_template.save(buffer)
-        rendered = normalise_docx(buffer.getvalue())
+        rendered = fixed_timestamps(buffer.getvalue())  # the same bytes as normalise_docx
         Document(io.BytesIO(rendered))  # the result must open again
     except Exception as exc:
         raise ScrutinyError(
@@ -260,35 +230,6 @@ def _render_bytes(
             "footer or a footnote"
         )
     return rendered
-
-
-def _file_key(template: Path, variables: Mapping[str, str]) -> tuple[str, int, int, tuple[str, ...]] | None:
-    try:
-        stat = template.stat()
-    except OSError:
-        return None  # open_template says what is wrong
-    return (str(template.resolve()), stat.st_mtime_ns, stat.st_size, tuple(sorted(variables)))
-
-
-def _open_and_analyse(
-    template: Path, env: ImmutableSandboxedEnvironment, variables: Mapping[str, str]
-) -> tuple[DocxTemplate, TemplateAnalysis]:
-    """The opened template and its static analysis, which is remembered while the file is unchanged
-    (the same path, modification time and size before and after it was opened)."""
-    key = _file_key(template, variables)
-    docx_template = open_template(template)
-    unchanged = key is not None and key == _file_key(template, variables)
-    with _ANALYSES_LOCK:
-        known = _ANALYSES.get(key) if unchanged and key is not None else None
-    if known is not None:
-        return docx_template, known
-    analysis = analyse_template(docx_template, template.name, env, variables)
-    if unchanged and key is not None:
-        with _ANALYSES_LOCK:
-            _ANALYSES[key] = analysis
-            while len(_ANALYSES) > 64:
-                _ANALYSES.popitem(last=False)
-    return docx_template, analysis
 
 
 def letter_path(letters_root: Path, folder: str, stem: str, suffix: str = ".docx") -> Path:

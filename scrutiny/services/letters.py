@@ -178,8 +178,10 @@ def write_letter(
         change_notice=change_notice, previous_letter_date=previous,
     )  # fmt: skip
     due = committee.timetable(meeting.date).response_due_date
+    linked = _linked_requests(session, letter.id)
     for request in requests:
-        _link(session, letter.id, request.id)
+        if request.id not in linked:
+            session.add(models.LetterRequest(letter_id=letter.id, request_id=request.id))
         if request.status == RequestStatus.PLANNED:
             request.issued_on = as_of
             request.contact_id = letter.contact_id
@@ -211,7 +213,13 @@ def letter_kind(session: Session, letter: models.Letter, requests: list[models.R
             .where(col(models.Document.kind).in_(["request", "supplementary", "retimed"]))
         ).first()
         return first if first in ("request", "supplementary", "retimed") else "request"  # type: ignore[return-value]
-    if any(_earlier_letter(session, letter.id, r.id) for r in requests):
+    earlier = session.exec(  # one query for all the requests: did another letter ask for any of them?
+        select(models.LetterRequest.request_id).where(
+            col(models.LetterRequest.request_id).in_([r.id for r in requests]),
+            models.LetterRequest.letter_id != letter.id,
+        )
+    ).first()
+    if earlier is not None:
         return "retimed"
     return "supplementary" if letter.sequence > 1 else "request"
 
@@ -272,9 +280,8 @@ def what_changed(
     return list(dict.fromkeys(notices)), previous
 
 
-def _link(session: Session, letter_id: str, request_id: str) -> None:
-    if session.get(models.LetterRequest, (letter_id, request_id)) is None:
-        session.add(models.LetterRequest(letter_id=letter_id, request_id=request_id))
+def _linked_requests(session: Session, letter_id: str) -> set[str]:
+    return set(session.exec(select(models.LetterRequest.request_id).where(models.LetterRequest.letter_id == letter_id)))
 
 
 def render_and_record(
