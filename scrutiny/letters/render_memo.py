@@ -67,7 +67,7 @@ class RememberingSandbox(ImmutableSandboxedEnvironment):
         super().__init__(undefined=StrictUndefined, autoescape=True)
         self._compiled = _Bounded[str, types.CodeType](32)
 
-    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):  # type: ignore[no-untyped-def,override]
+    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):  # type: ignore[no-untyped-def]
         if not isinstance(source, str) or name or filename or raw or defer_init:
             return super().compile(source, name, filename, raw, defer_init)
         code = self._compiled.get(source)
