@@ -51,7 +51,7 @@ def _letters_to_write(workspace: Any, count: int) -> list[str]:
     return chosen
 
 
-def _contexts(workspace: Any, letter_ids: list[str]) -> list[dict[str, Any]]:
+def _contexts(workspace: Any, letter_ids: list[str]) -> list[Any]:
     """What each letter's template will be given, built as write_letter builds it (nothing is kept)."""
     from scrutiny.services.letter_context import build_letter_context, gather_letter
     from scrutiny.services.letters import askable_requests, get_letter, letter_kind
@@ -67,7 +67,7 @@ def _contexts(workspace: Any, letter_ids: list[str]) -> list[dict[str, Any]]:
             context = build_letter_context(
                 session, committee, parts, kind, AS_OF, change_notice=[], previous_letter_date=None
             )
-            data.append(context.template_data())
+            data.append(context)
         session.rollback()
     return data
 
@@ -81,6 +81,15 @@ def _bare_one(template: Path, context: dict[str, Any], out: Path) -> float:
     document = DocxTemplate(template)
     document.render(context, jinja_env=ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True))
     document.save(out)
+    return time.perf_counter() - started
+
+
+def _render_one(template: Path, context: Any, out: Path) -> float:
+    """The product's render path alone: sandbox, checks, normalised bytes, atomic file; no database."""
+    from scrutiny.letters.render import render_letter
+
+    started = time.perf_counter()
+    render_letter(template, context, out)
     return time.perf_counter() - started
 
 
@@ -118,28 +127,34 @@ def measure_letters_ratio(count: int = 20, rounds: int = 5, committees: int = 8)
         _copy_database(database, pristine)
         template = workspace.template(workspace.committee_of_id(letter_ids[0]), "request_letter.docx")
         (scratch / "bare").mkdir()
-        _bare_one(template, contexts[0], scratch / "bare" / "warm.docx")  # imports and page cache
+        _bare_one(template, contexts[0].template_data(), scratch / "bare" / "warm.docx")  # imports, page cache
         # Letter by letter, the two alternate, so a burst of load on the shared machine hits both;
         # each letter's best time over the rounds is kept.
         bare_times: list[list[float]] = [[] for _ in letter_ids]
+        render_times: list[list[float]] = [[] for _ in letter_ids]
         product_times: list[list[float]] = [[] for _ in letter_ids]
         for _round in range(rounds):
             get_engine(council.database_url).dispose()
             _copy_database(pristine, database)
             for number, (letter_id, context) in enumerate(zip(letter_ids, contexts)):
-                bare_times[number].append(_bare_one(template, context, scratch / "bare" / f"{number:03d}.docx"))
+                out = scratch / "bare" / f"{number:03d}.docx"
+                bare_times[number].append(_bare_one(template, context.template_data(), out))
+                render_times[number].append(_render_one(template, context, scratch / "bare" / f"r{number:03d}.docx"))
                 product_times[number].append(_product_one(workspace, letter_id))
         get_engine(council.database_url).dispose()
     bare, product = sum(min(t) for t in bare_times), sum(min(t) for t in product_times)
+    render = sum(min(t) for t in render_times)
     n = len(letter_ids)
     return {
         "letters": n,
         "rounds": rounds,
         "bare_ms_per_letter": bare / n * 1e3,
         "product_ms_per_letter": product / n * 1e3,
+        "render_ms_per_letter": render / n * 1e3,
         "bare_letters_per_second": n / bare,
         "product_letters_per_second": n / product,
         "letters_ratio": bare / product,
+        "render_ratio": bare / render,  # render_letter alone (no database) against the same baseline
         "as_of": AS_OF.isoformat(),
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
@@ -153,6 +168,7 @@ def main() -> int:
     result = measure_letters_ratio(args.n, args.rounds)
     print(f"{result['letters']} letters, each the best of {result['rounds']} rounds")
     print(f"bare docxtpl          {result['bare_ms_per_letter']:7.1f} ms a letter")
+    print(f"product render_letter {result['render_ms_per_letter']:7.1f} ms a letter (no database)")
     print(f"product write_letter  {result['product_ms_per_letter']:7.1f} ms a letter")
     print(f"letters_ratio={result['letters_ratio']:.3f}")
     return 0

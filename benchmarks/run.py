@@ -52,14 +52,15 @@ GOALS: dict[str, tuple[str, float]] = {
 def _sizes(quick: bool) -> dict[str, Any]:
     if quick:
         return {
-            "timetable": [100], "planning": [(10, 2)], "letters": {"count": 3, "rounds": 1, "committees": 2},
+            "timetable": [100], "planning": [(10, 2)], "tracker": [100, 200],
+            "letters": {"count": 3, "rounds": 1, "committees": 2},
             "pack": {"repeats": 1, "items": 1}, "pdf": 2,
             "chase": {"committees": 3, "small": 1, "large": 2, "repeats": 1},
             "prefect": {"tasks": 2, "rounds": 1}, "flow_cmd": 1,
         }  # fmt: skip
     return {
         "timetable": [100, 1000, 10000], "planning": [(10, 2), (20, 4), (40, 8), (80, 16)],
-        "letters": {"count": 20, "rounds": 5, "committees": 8}, "pack": {"repeats": 5, "items": 20}, "pdf": 20,
+        "tracker": [100, 400, 1600, 6400], "letters": {"count": 20, "rounds": 8, "committees": 8}, "pack": {"repeats": 5, "items": 20}, "pdf": 20,
         "chase": {"committees": 40, "small": 1, "large": 10, "repeats": 3},
         "prefect": {"tasks": 20, "rounds": 3}, "flow_cmd": 2,
     }  # fmt: skip
@@ -94,7 +95,7 @@ def measure_all(quick: bool) -> dict[str, Any]:
     from benchmarks.pack import measure_pack_ratio
     from benchmarks.pdf import measure_pdf_ratio
     from benchmarks.prefect_overhead import measure_task_overhead
-    from benchmarks.scaling import bench_planning, bench_timetable
+    from benchmarks.scaling import bench_planning, bench_timetable, bench_tracker
 
     sizes = _sizes(quick)
     results: dict[str, Any] = {"machine": _machine(), "quick": quick, "sizes": sizes}
@@ -103,6 +104,7 @@ def measure_all(quick: bool) -> dict[str, Any]:
         scratch = Path(scratch_name)
         results["timetable"] = _timed("timetable", lambda: bench_timetable(sizes["timetable"]))
         results["planning"] = _timed("planning", lambda: bench_planning(sizes["planning"], scratch))
+        results["tracker"] = _timed("tracker", lambda: bench_tracker(sizes["tracker"], scratch))
     results["letters"] = _timed("letters", lambda: measure_letters_ratio(**sizes["letters"]))
     results["pack"] = _timed("pack", lambda: measure_pack_ratio(**sizes["pack"]))
     results["pdf"] = _timed("pdf", lambda: measure_pdf_ratio(sizes["pdf"]))
@@ -170,7 +172,7 @@ def print_report(results: dict[str, Any]) -> None:
     machine = results["machine"]
     print(f"machine: {machine['cpus']} CPUs ({machine['cpu_model'] or 'unknown'}), {machine['memory_gb']} GB, shared;")
     print(f"load average before {machine['load_average_before'][0]:.1f}, after {machine['load_average_after'][0]:.1f}")
-    for name in ("timetable", "planning"):
+    for name in ("timetable", "planning", "tracker"):
         print(f"\n{name}")
         rows = results[name]
         for row in rows if isinstance(rows, list) else [rows]:

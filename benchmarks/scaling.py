@@ -119,3 +119,51 @@ def bench_planning(shapes: list[tuple[int, int]], scratch: Path) -> list[dict[st
     for row in rows:
         row["replan_ratio_to_smallest"] = row["replan_seconds"] / base
     return rows
+
+
+def bench_tracker(sizes: list[int], scratch: Path) -> list[dict[str, Any]]:
+    """``responses due`` over one committee whose coming meeting has 100 to 6,400 requests."""
+    from sqlalchemy import insert
+    from sqlmodel import SQLModel, col, select
+
+    from scrutiny.services.home import install_committee, open_workspace
+    from scrutiny.services.planning import plan_annual_updates
+    from scrutiny.services.responses import responses_due
+    from scrutiny.settings import Settings
+    from state import models
+
+    rows = []
+    for size in sizes:
+        home = scratch / f"tracker-{size}"
+        settings = Settings(home=home, database_url=f"sqlite:///{home / 'state' / 'scrutiny.db'}", pdf=False)
+        installed = install_committee(settings, _committee_file(10, 2, scratch))
+        workspace = open_workspace(settings)
+        committee = workspace.committee(installed.committee_id)
+        with workspace.session() as session:
+            plan_annual_updates(session, committee, PLAN_AS_OF)
+            template = session.exec(select(models.Request)).first()
+            if template is None:
+                raise RuntimeError("benchmark: planning made no request to copy")
+            last = session.exec(select(models.AgendaItem.id).order_by(col(models.AgendaItem.id).desc())).first()
+            first_item = (last or 0) + 1
+            items = [
+                {"id": first_item + i, "committee_id": committee.id, "meeting_id": template.meeting_id,
+                 "title": f"Item {i}", "source": "benchmark", "questions": [], "presenters": []}
+                for i in range(size)
+            ]  # fmt: skip
+            session.execute(insert(SQLModel.metadata.tables["agendaitem"]), items)
+            copies = [
+                {**template.model_dump(), "id": committee.scoped_id(f"bench-{i}"), "agenda_item_id": first_item + i}
+                for i in range(size)
+            ]
+            session.execute(insert(SQLModel.metadata.tables["request"]), copies)
+
+        def listing(workspace: Any = workspace) -> None:
+            with workspace.session() as session:
+                responses_due(session, workspace, PLAN_AS_OF)
+
+        rows.append({"requests": size, "seconds": best_of(3, listing)})
+    base = rows[0]["seconds"]
+    for row in rows:
+        row["ratio_to_smallest"] = row["seconds"] / base
+    return rows
