@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import os
 import random
 import sys
@@ -110,10 +109,6 @@ def _current_year(shape: CouncilShape) -> int:
     from scrutiny.calendar_pattern import municipal_year_of
 
     return municipal_year_of(shape.as_of)
-
-
-def sha256_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def main() -> int:
