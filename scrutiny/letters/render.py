@@ -25,12 +25,17 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
 
 from scrutiny.documents.atomic import write_bytes_atomic
-from scrutiny.documents.docx_zip import normalise_docx
 from scrutiny.documents.naming import safe_slug
 from scrutiny.errors import ScrutinyError
 from scrutiny.letters.context import TEMPLATE_VARIABLES, LetterContext
 from scrutiny.letters.kinds import KINDS
-from scrutiny.letters.template_source import analyse_template, open_template
+from scrutiny.letters.render_memo import (
+    RENDER_ENV,
+    fixed_timestamps,
+    open_and_analyse,
+    part_known_clean,
+    remember_clean_part,
+)
 
 _TAG_OPENERS = ("{{", "{%", "{#")
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -107,10 +112,16 @@ def find_leftover_tags(docx_bytes: bytes) -> list[str]:
     """
     found: list[str] = []
     with zipfile.ZipFile(io.BytesIO(docx_bytes)) as package:
-        for name in package.namelist():
+        for info in package.infolist():
+            name = info.filename
             if not name.endswith(".xml") and not name.endswith(".rels"):
                 continue
-            data = package.read(name)
+            if part_known_clean(name, info.CRC, info.file_size):
+                continue  # the same bytes as a part already found free of braces (styles, theme, ...)
+            data = package.read(info)
+            if b"{" not in data and b"&#" not in data:
+                remember_clean_part(name, info.CRC, info.file_size)
+                continue  # no brace, not even as a character reference: no tag can be left here
             text = data.decode("utf-8", errors="replace")
             hits = (
                 [p for p in _paragraph_texts(data) if any(t in p for t in _TAG_OPENERS)]
@@ -189,9 +200,8 @@ def _render_bytes(
     before_save: Callable[[DocxTemplate], None] | None,
 ) -> bytes:
     name = template.name
-    env = make_jinja_env()
-    docx_template = open_template(template)
-    analysis = analyse_template(docx_template, name, env, variables)
+    env = RENDER_ENV  # the letter sandbox, keeping what it compiled (render_memo)
+    docx_template, analysis = open_and_analyse(template, env, variables)
     if analysis.problems:
         more = len(analysis.problems) - 1
         extra = f" (and {more} more; run `scrutiny templates check {template}`)" if more else ""
@@ -206,7 +216,7 @@ def _render_bytes(
     buffer = io.BytesIO()
     try:
         docx_template.save(buffer)
-        rendered = normalise_docx(buffer.getvalue())
+        rendered = fixed_timestamps(buffer.getvalue())  # the same bytes as normalise_docx
         Document(io.BytesIO(rendered))  # the result must open again
     except Exception as exc:
         raise ScrutinyError(

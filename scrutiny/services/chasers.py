@@ -8,7 +8,10 @@ The chaser dates come from the meeting's timetable, the one place the rules are 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
+from sqlalchemy import exists
+from sqlalchemy import select as select_columns  # sqlmodel's select is typed for ORM rows
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -37,23 +40,41 @@ def outstanding_requests(session: Session, letter_id: str) -> list[models.Reques
 
 
 def chasers_due(session: Session, committee: CommitteeContext, as_of: dt.date) -> list[tuple[str, LetterKind]]:
-    """(letter, kind) pairs to send today: only the most advanced chaser that applies, once per due date."""
+    """(letter, kind) pairs to send today: only the most advanced chaser that applies, once per due date.
+
+    Two queries whatever the history: the letters of coming meetings with something outstanding,
+    and the chasers already sent for them.
+    """
+    outstanding = exists().where(
+        col(models.Request.letter_id) == col(models.Letter.id),
+        col(models.Request.status).in_([s.value for s in OPEN_STATUSES]),
+    )
     letters = session.exec(
         select(models.Letter, models.Meeting)
         .join(models.Meeting, col(models.Letter.meeting_id) == col(models.Meeting.id))
         .where(
-            models.Letter.committee_id == committee.id,
+            # Scoped through the meeting, so the database starts from the committee's coming meetings
+            # and never walks the letters of past years.
+            models.Meeting.committee_id == committee.id,
             col(models.Letter.version) > 0,
             col(models.Letter.needs_reissue).is_(False),  # the new version goes first
             col(models.Meeting.cancelled).is_(False),
             col(models.Meeting.date) > as_of,
+            outstanding,
         )
         .order_by(col(models.Letter.id))
     ).all()
+    sent: dict[tuple[str, dt.date], set[str]] = defaultdict(set)
+    if letters:
+        reminders = session.execute(
+            select_columns(
+                col(models.Reminder.letter_id), col(models.Reminder.kind), col(models.Reminder.due_date)
+            ).where(col(models.Reminder.letter_id).in_([letter.id for letter, _meeting in letters]))
+        )
+        for letter_id, sent_kind, due_date in reminders:
+            sent[(letter_id, due_date)].add(sent_kind)
     due: list[tuple[str, LetterKind]] = []
     for letter, meeting in letters:
-        if not outstanding_requests(session, letter.id):
-            continue
         timetable = committee.timetable(meeting.date)
         if as_of >= timetable.escalation_date:
             kind: LetterKind = "escalation"
@@ -63,14 +84,8 @@ def chasers_due(session: Session, committee: CommitteeContext, as_of: dt.date) -
             kind = "reminder"
         else:
             continue
-        sent = set(
-            session.exec(
-                select(models.Reminder.kind).where(
-                    models.Reminder.letter_id == letter.id, models.Reminder.due_date == timetable.response_due_date
-                )
-            )
-        )
-        if any(CHASER_ORDER.index(s) >= CHASER_ORDER.index(kind) for s in sent if s in CHASER_ORDER):
+        already = sent[(letter.id, timetable.response_due_date)]
+        if any(CHASER_ORDER.index(s) >= CHASER_ORDER.index(kind) for s in already if s in CHASER_ORDER):
             continue
         due.append((letter.id, kind))
     return due

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import exists, update
 from sqlmodel import Session, col, select
 
 from scrutiny.dates import weekday_full_date
@@ -53,20 +53,25 @@ def letters_ready(
     """Letters to write today: new ones whose window has opened (or all of one meeting an officer
     names), and new versions owed because a meeting moved."""
     _gather_requests(session, committee, as_of, meeting_id)
+    askable = exists().where(  # in the same query: no query per letter
+        col(models.Request.letter_id) == col(models.Letter.id),
+        col(models.Request.status).in_([s.value for s in _ASKABLE]),
+    )
     query = (
         select(models.Letter.id)
         .join(models.Meeting, col(models.Letter.meeting_id) == col(models.Meeting.id))
         .where(
-            models.Letter.committee_id == committee.id,
+            models.Meeting.committee_id == committee.id,  # from the coming meetings, not every past letter
             col(models.Meeting.cancelled).is_(False),
             col(models.Meeting.date) > as_of,
             (col(models.Letter.version) == 0) | col(models.Letter.needs_reissue).is_(True),
+            askable,
         )
         .order_by(col(models.Letter.id))
     )
     if meeting_id is not None:
         query = query.where(models.Letter.meeting_id == meeting_id)
-    return [letter_id for letter_id in session.exec(query) if askable_requests(session, letter_id)]
+    return list(session.exec(query))
 
 
 def askable_requests(session: Session, letter_id: str) -> list[models.Request]:
@@ -85,7 +90,7 @@ def _gather_requests(session: Session, committee: CommitteeContext, as_of: dt.da
         select(models.Request)
         .join(models.Meeting, col(models.Request.meeting_id) == col(models.Meeting.id))
         .where(
-            models.Request.committee_id == committee.id,
+            models.Meeting.committee_id == committee.id,  # from the coming meetings, not every past request
             col(models.Request.letter_id).is_(None),
             col(models.Request.status).in_([s.value for s in _ASKABLE]),
             col(models.Meeting.cancelled).is_(False),
@@ -93,13 +98,16 @@ def _gather_requests(session: Session, committee: CommitteeContext, as_of: dt.da
         )
         .order_by(col(models.Request.id))
     )
+    superseded: dict[str, bool] = {}  # per meeting: its requests share the answer
     for request in session.exec(query).all():
         # Requests already asked (then moved) need their new letter at once; new ones wait for the window.
         due_now = request.status != RequestStatus.PLANNED or request.letter_window_opens <= as_of
         if not due_now and request.meeting_id != meeting_id:
             continue
-        meeting = session.get(models.Meeting, request.meeting_id)
-        if meeting is not None and is_superseded(session, committee, meeting):
+        if request.meeting_id not in superseded:
+            meeting = session.get(models.Meeting, request.meeting_id)
+            superseded[request.meeting_id] = meeting is not None and is_superseded(session, committee, meeting)
+        if superseded[request.meeting_id]:
             continue  # a provisional meeting the real calendar has replaced: no letter goes for it
         letter = _open_letter(session, committee, request.meeting_id, request.organisation_id)
         request.letter_id = letter.id
@@ -178,8 +186,10 @@ def write_letter(
         change_notice=change_notice, previous_letter_date=previous,
     )  # fmt: skip
     due = committee.timetable(meeting.date).response_due_date
+    linked = _linked_requests(session, letter.id)
     for request in requests:
-        _link(session, letter.id, request.id)
+        if request.id not in linked:
+            session.add(models.LetterRequest(letter_id=letter.id, request_id=request.id))
         if request.status == RequestStatus.PLANNED:
             request.issued_on = as_of
             request.contact_id = letter.contact_id
@@ -211,7 +221,13 @@ def letter_kind(session: Session, letter: models.Letter, requests: list[models.R
             .where(col(models.Document.kind).in_(["request", "supplementary", "retimed"]))
         ).first()
         return first if first in ("request", "supplementary", "retimed") else "request"  # type: ignore[return-value]
-    if any(_earlier_letter(session, letter.id, r.id) for r in requests):
+    earlier = session.exec(  # one query for all the requests: did another letter ask for any of them?
+        select(models.LetterRequest.request_id).where(
+            col(models.LetterRequest.request_id).in_([r.id for r in requests]),
+            models.LetterRequest.letter_id != letter.id,
+        )
+    ).first()
+    if earlier is not None:
         return "retimed"
     return "supplementary" if letter.sequence > 1 else "request"
 
@@ -272,9 +288,8 @@ def what_changed(
     return list(dict.fromkeys(notices)), previous
 
 
-def _link(session: Session, letter_id: str, request_id: str) -> None:
-    if session.get(models.LetterRequest, (letter_id, request_id)) is None:
-        session.add(models.LetterRequest(letter_id=letter_id, request_id=request_id))
+def _linked_requests(session: Session, letter_id: str) -> set[str]:
+    return set(session.exec(select(models.LetterRequest.request_id).where(models.LetterRequest.letter_id == letter_id)))
 
 
 def render_and_record(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from email.message import EmailMessage
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from scrutiny.dates import full_date, weekday_full_date
@@ -24,14 +25,20 @@ def queue_recipients(
     session: Session, document_id: int, *, to: tuple[str, str], copies: list[CopyRecipient], role: str = "to"
 ) -> None:
     """Record who the document's e-mail goes to; recipients without an address are only printed."""
-    existing = set(session.exec(select(models.Delivery.address).where(models.Delivery.document_id == document_id)))
+    existing = {
+        address.lower()
+        for address in session.exec(select(models.Delivery.address).where(models.Delivery.document_id == document_id))
+    }
     wanted = [(to[0], to[1], role), *((c.email, c.name, "cc") for c in copies)]
+    rows = []
     for address, name, kind in wanted:
-        if not address or address.lower() in {a.lower() for a in existing}:
+        if not address or address.lower() in existing:
             continue
-        existing.add(address)
-        session.add(models.Delivery(document_id=document_id, address=address, name=name, role=kind))
+        existing.add(address.lower())
+        rows.append({"document_id": document_id, "address": address, "name": name, "role": kind})
     session.flush()
+    if rows:  # one statement for all of them: a letter is copied to several people
+        session.execute(insert(models.Delivery), rows)
 
 
 def recipients_of(session: Session, document_id: int) -> list[models.Delivery]:

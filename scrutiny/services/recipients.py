@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from scrutiny.config.schema import CcPerson
-from scrutiny.services.requests import current_contact
 from scrutiny.services.sync import stored_cc
 from scrutiny.workspace import CommitteeContext
 from state import models
@@ -52,38 +51,62 @@ def letter_copies(
         copies.append(CopyRecipient(f"{chair.name}, Chair of the {committee.name}", chair.name, chair.email))
     item_ids = sorted({r.agenda_item_id for r in requests})
     others = session.exec(
-        select(models.Request)
+        select(models.Request.organisation_id)
         .where(
             col(models.Request.agenda_item_id).in_(item_ids), models.Request.organisation_id != letter.organisation_id
         )
         .order_by(col(models.Request.agenda_item_id), col(models.Request.id))
     ).all()
-    for other in others:
-        copies.extend(_organisation_copy(session, other.organisation_id))
+    entries: list[dict[str, str]] = [{"organisation_id": org_id} for org_id in dict.fromkeys(others)]
     for item_id in item_ids:
         item = session.get(models.AgendaItem, item_id)
         commitment = session.get(models.Commitment, item.commitment_id) if item and item.commitment_id else None
-        for entry in commitment.cc if commitment else []:
-            copies.extend(_stored_entry_copy(session, entry))
+        entries.extend(commitment.cc if commitment else [])
     configured = next((o for o in committee.config.organisations if o.id == letter.organisation_id), None)
     org_ids = {o.id for o in committee.config.organisations}
-    for org_entry in configured.cc if configured else []:
-        copies.extend(_stored_entry_copy(session, stored_cc(org_entry, org_ids)))
+    entries.extend(stored_cc(org_entry, org_ids) for org_entry in (configured.cc if configured else []))
+    contacts = _current_contacts(session, [e["organisation_id"] for e in entries if "organisation_id" in e])
+    for entry in entries:
+        copies.extend(_stored_entry_copy(entry, contacts))
     addressee = session.get(models.Contact, letter.contact_id) if letter.contact_id else None
     return _without_repeats(copies, addressee.email if addressee else "")
 
 
-def _organisation_copy(session: Session, organisation_id: str) -> list[CopyRecipient]:
-    organisation = session.get(models.Organisation, organisation_id)
-    contact = current_contact(session, organisation_id)
-    if organisation is None or contact is None:
+def _current_contacts(
+    session: Session, organisation_ids: list[str]
+) -> dict[str, tuple[models.Organisation, models.Contact]]:
+    """Each organisation with its current contact, in two queries whatever their number."""
+    wanted = sorted(set(organisation_ids))
+    if not wanted:
+        return {}
+    organisations = {
+        o.id: o for o in session.exec(select(models.Organisation).where(col(models.Organisation.id).in_(wanted)))
+    }
+    found: dict[str, tuple[models.Organisation, models.Contact]] = {}
+    for contact in session.exec(
+        select(models.Contact).where(
+            col(models.Contact.organisation_id).in_(wanted), col(models.Contact.current).is_(True)
+        )
+    ):
+        if contact.organisation_id in organisations and contact.organisation_id not in found:
+            found[contact.organisation_id] = (organisations[contact.organisation_id], contact)
+    return found
+
+
+def _organisation_copy(
+    organisation_id: str, contacts: dict[str, tuple[models.Organisation, models.Contact]]
+) -> list[CopyRecipient]:
+    if organisation_id not in contacts:
         return []
+    organisation, contact = contacts[organisation_id]
     return [CopyRecipient(contact_line(contact, organisation), contact.name or contact.role, contact.email)]
 
 
-def _stored_entry_copy(session: Session, entry: dict[str, str]) -> list[CopyRecipient]:
+def _stored_entry_copy(
+    entry: dict[str, str], contacts: dict[str, tuple[models.Organisation, models.Contact]]
+) -> list[CopyRecipient]:
     if "organisation_id" in entry:
-        return _organisation_copy(session, entry["organisation_id"])
+        return _organisation_copy(entry["organisation_id"], contacts)
     if "text" in entry:  # written before CC entries were structured (migration 0003)
         return [CopyRecipient(entry["text"], entry["text"], entry.get("email", ""))]
     person = CcPerson.model_validate(entry)

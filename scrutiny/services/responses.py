@@ -86,9 +86,13 @@ def responses_due(
             raise ScrutinyError(f"meeting {meeting_id!r} not found: see 'scrutiny meetings list'")
         query = query.where(models.Request.meeting_id == meeting_id)
     else:
-        query = query.where(col(models.Meeting.date) >= as_of)
+        # The coming meetings first, then their requests: the cost follows what is due, not history.
+        coming = select(models.Meeting.id).where(col(models.Meeting.date) >= as_of)
+        if committee_id is not None:
+            coming = coming.where(models.Meeting.committee_id == committee_id)
+        query = query.where(col(models.Request.meeting_id).in_(coming))
     if committee_id is not None:
-        query = query.where(models.Request.committee_id == committee_id)
+        query = query.where(models.Meeting.committee_id == committee_id)
     rows = []
     for (
         committee, request_id, letter_id, row_meeting, meeting_date, title, organisation, contact, role, due_date,

@@ -1,0 +1,1 @@
+"""Benchmarks of the product against bare libraries (see README.md here)."""
