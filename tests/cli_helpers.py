@@ -27,10 +27,11 @@ class CliResult:
         return json.loads(self.out)
 
 
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> CliResult:
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str, progress: bool = False) -> CliResult:
+    """Run one command in-process; without `progress`, as `scrutiny --quiet`, so stderr holds only its errors."""
     reset_settings()
     capsys.readouterr()
-    code = main(list(args))
+    code = main(list(args) if progress else ["--quiet", *args])
     captured = capsys.readouterr()
     return CliResult(code, captured.out, captured.err)
 
