@@ -7,13 +7,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event, inspect
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 from scrutiny.errors import ScrutinyError
 
@@ -110,6 +113,22 @@ def _sqlite_migration_lock(url: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def insert_if_absent(session: Session, table: type[SQLModel], values: dict[str, Any], unique: list[str]) -> bool:
+    """Insert a row unless one with the same `unique` columns exists; True when this call inserted it.
+
+    One INSERT ... ON CONFLICT DO NOTHING in the session's transaction, so the row commits (or rolls
+    back) with the rest of the transaction, and a run inserting the same row at once waits and finds it.
+    Not a SAVEPOINT: Python's sqlite3 opens a transaction only at the first write, so a savepoint that
+    comes first is the outermost one, and releasing it commits its row alone; a crash before the rest
+    of the work would then leave the row claiming work that was never done.
+    """
+    columns = table.__table__.c  # type: ignore[attr-defined]
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    statement = insert(table.__table__).values(**values).on_conflict_do_nothing(index_elements=unique)  # type: ignore[attr-defined]
+    # RETURNING tells an inserted row from a conflict (rowcount does not, with every driver).
+    return session.execute(statement.returning(*[columns[name] for name in unique])).first() is not None
 
 
 def current_revision(url: str) -> str:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import getaddresses
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from scrutiny.documents.atomic import write_bytes_atomic
 from scrutiny.documents.naming import safe_slug
 from scrutiny.errors import ScrutinyError
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 
 @dataclass(frozen=True)
@@ -22,9 +27,19 @@ class DeliveryReceipt:
     message_id: str
 
 
+# Called with the receipt the delivery will return, at the last moment before the message is beyond recall.
+HandOver = Callable[[DeliveryReceipt], None]
+
+
 class Delivery(Protocol):
-    def deliver(self, message: EmailMessage, recipients: list[str] | None = None) -> DeliveryReceipt:
-        """Send ``message`` to ``recipients`` (default: everyone in To and Cc); raise ScrutinyError on failure."""
+    def deliver(
+        self, message: EmailMessage, recipients: list[str] | None = None, on_hand_over: HandOver | None = None
+    ) -> DeliveryReceipt:
+        """Send ``message`` to ``recipients`` (default: everyone in To and Cc); raise ScrutinyError on failure.
+
+        A channel that cannot send the same message twice harmlessly calls ``on_hand_over`` just before
+        the step that makes it the server's, so a run killed after that step can tell it went.
+        """
         ...
 
 
@@ -48,8 +63,11 @@ class OutboxDelivery:
     def path_for(self, message_id: str) -> Path:
         return self.outbox_dir / f"{safe_slug(message_id.strip('<>'), 120)}.eml"
 
-    def deliver(self, message: EmailMessage, recipients: list[str] | None = None) -> DeliveryReceipt:
-        # One file per message whoever it is for: the .eml shows every recipient in its headers.
+    def deliver(
+        self, message: EmailMessage, recipients: list[str] | None = None, on_hand_over: HandOver | None = None
+    ) -> DeliveryReceipt:
+        # One file per message whoever it is for: the .eml shows every recipient in its headers. Writing
+        # it again replaces the same file, so it is never handed over: a run that died just writes it again.
         message_id = _message_id(message)
         path = self.path_for(message_id)
         write_bytes_atomic(path, message.as_bytes())
@@ -80,8 +98,11 @@ class SmtpDelivery:
     def server(self) -> str:
         return f"{self.host}:{self.port}"
 
-    def _send(self, message: EmailMessage, recipients: list[str]) -> dict[str, tuple[int, bytes]]:
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+    def _send(
+        self, message: EmailMessage, recipients: list[str], on_hand_over: Callable[[], None] | None
+    ) -> dict[str, tuple[int, bytes]]:
+        with _HandingOverSMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            smtp.on_hand_over = on_hand_over
             smtp.ehlo()
             if self.starttls:
                 smtp.starttls(context=ssl.create_default_context())
@@ -91,12 +112,15 @@ class SmtpDelivery:
             # The envelope names only who is to get it now, so a retry never reaches anyone twice.
             return smtp.send_message(message, to_addrs=recipients)
 
-    def deliver(self, message: EmailMessage, recipients: list[str] | None = None) -> DeliveryReceipt:
+    def deliver(
+        self, message: EmailMessage, recipients: list[str] | None = None, on_hand_over: HandOver | None = None
+    ) -> DeliveryReceipt:
         message_id = _message_id(message)
+        receipt = DeliveryReceipt(channel="smtp", location=f"smtp://{self.server}", message_id=message_id)
         if recipients is None:
             recipients = [a for _n, a in getaddresses(message.get_all("To", []) + message.get_all("Cc", []))]
         try:
-            refused = self._send(message, recipients)
+            refused = self._send(message, recipients, (lambda: on_hand_over(receipt)) if on_hand_over else None)
         except smtplib.SMTPAuthenticationError as exc:
             raise ScrutinyError(f"SMTP {self.server} rejected the login for {self.username!r}: {_reply(exc)}") from exc
         except smtplib.SMTPRecipientsRefused as exc:
@@ -121,7 +145,35 @@ class SmtpDelivery:
                 f"SMTP {self.server} refused the message for {len(refused)} of "
                 f"{len(recipients)} recipients ({_refusals(refused)})"
             )
-        return DeliveryReceipt(channel="smtp", location=f"smtp://{self.server}", message_id=message_id)
+        return receipt
+
+
+class _HandingOverSMTP(smtplib.SMTP):
+    """smtplib's client, calling ``on_hand_over`` between the message's text and the final "." of DATA.
+
+    The server takes the message when that "." arrives. Up to then a killed sender has sent nothing (the
+    server drops a message cut short), after it the message is the server's: recording the step just
+    before it leaves a window of one system call in which a crash cannot tell whether it went.
+    """
+
+    on_hand_over: Callable[[], None] | None = None
+
+    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
+        self.putcmd("data")
+        code, reply = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        data = re.sub(r"(?:\r\n|\n|\r(?!\n))", "\r\n", msg).encode("ascii") if isinstance(msg, str) else bytes(msg)
+        text = re.sub(rb"(?m)^\.", b"..", data)  # a line starting with "." gets another, as RFC 5321 says
+        self.send(text if text.endswith(b"\r\n") else text + b"\r\n")
+        if self.on_hand_over is not None:
+            try:
+                self.on_hand_over()
+            except BaseException:
+                self.close()  # unfinished: the server drops it (and a QUIT now would wait for a reply in vain)
+                raise
+        self.send(b".\r\n")
+        return self.getreply()
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:
