@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import email
 import threading
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,13 +43,6 @@ class SmtpSink:
     def received(self) -> list[Received]:
         with self._lock:
             return list(self._received)
-
-    def duplicates(self) -> list[tuple[str, str]]:
-        """(Message-ID or subject, recipient) pairs that arrived more than once."""
-        received = self.received
-        by_id = Counter((r.message_id, r.recipient) for r in received)
-        by_subject = Counter((r.subject, r.recipient) for r in received)
-        return sorted(key for counts in (by_id, by_subject) for key, n in counts.items() if n > 1)
 
     def settings(self) -> dict[str, str]:
         """The product's settings that send to this server (no TLS, no login, no retry delay)."""

@@ -1,9 +1,10 @@
 """Crash trials (issue 12): seeded SIGKILLs at random points of `run`, `letters`, `remind`, `pack` and
 `responses collect`, on SQLite and on PostgreSQL, with a real SMTP server and a real IMAP mailbox.
 
-One home lives through the letters, chasers, responses and packs of three winters. Each step's
-command is killed at a uniform random offset within the time an uncrashed run of that command
-took (measured once, on its first step), then run again to completion. After every re-run:
+One home lives through the letters, chasers, responses and packs of up to three winters. Each
+step's command is killed at a seeded uniform offset within the working time of an uncrashed run of
+the same step (from its first progress line to its last, measured once, in the first winter),
+counted from its first progress line, then run again to completion. After every step:
 each letter exists once with its current version and every file the database names is there,
 whole, with its hash; no file is half-written or empty, nor left without its row; no e-mail
 reached the SMTP server twice and every e-mail was sent (none left claimed or pending); every
@@ -17,7 +18,7 @@ import random
 import signal
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -47,27 +48,26 @@ DOCUMENT_FOLDERS = ("letters", "packs", "responses", "outbox", "inbox")
 
 @dataclass(frozen=True)
 class Step:
-    kind: str
+    kind: str  # the command: run, letters, remind, pack or collect
+    role: str  # its part in the year: steps of the same role do the same work for another meeting
     args: tuple[str, ...]
     arrivals: tuple[tuple[str, str], ...] = ()  # (letter, how) responses that arrive before the step
 
 
 def _winter(meeting: str, days: list[str]) -> list[Step]:
-    """One year's correspondence about `meeting` (dates from its timetable), each step with work to do:
-    plan the day before the letter window opens, letters, reminders, responses, overdue notices, the pack,
-    late responses, then a run that escalates and sends the supplementary pack."""
+    """One year's correspondence about `meeting` (dates from its timetable), each step with work to do."""
     plan, letters, remind, early, overdue, pack, late, last = days
     return [
-        Step("run", ("run", "--as-of", plan)),
-        Step("letters", ("letters", "--as-of", letters)),
-        Step("remind", ("remind", "--as-of", remind)),
-        Step("collect", ("responses", "collect", "--as-of", early),
+        Step("run", "plan (the day before the letter window)", ("run", "--as-of", plan)),
+        Step("letters", "letters", ("letters", "--as-of", letters)),
+        Step("remind", "reminders", ("remind", "--as-of", remind)),
+        Step("collect", "responses", ("responses", "collect", "--as-of", early),
              ((f"{meeting}-mopac", "imap"), (f"{meeting}-hackney-csp", "inbox document"))),
-        Step("remind", ("remind", "--as-of", overdue)),
-        Step("pack", ("pack", meeting, "--as-of", pack)),
-        Step("collect", ("responses", "collect", "--as-of", late),
+        Step("remind", "overdue notices", ("remind", "--as-of", overdue)),
+        Step("pack", "agenda pack", ("pack", meeting, "--as-of", pack)),
+        Step("collect", "late responses", ("responses", "collect", "--as-of", late),
              ((f"{meeting}-met-ce-bcu", "imap"), (f"{meeting}-young-peoples-ssmg", "inbox e-mail"))),
-        Step("run", ("run", "--as-of", last)),
+        Step("run", "escalations and the supplementary pack", ("run", "--as-of", last)),
     ]  # fmt: skip
 
 
@@ -80,8 +80,9 @@ STORY = [
                                 "2029-01-15", "2029-01-16"]),
 ]  # fmt: skip
 
-# The working time of an uncrashed run of each command (from its first progress line to its exit), measured
-# once per file (on whichever database comes first): the window a kill point is drawn from.
+# The working time of an uncrashed run of each step of the year (from its first progress line to its last),
+# measured once per file, on the first winter of whichever database comes first: the window a kill point
+# of the same step in a later winter (or on the other database) is drawn from.
 _uncrashed_s: dict[str, float] = {}
 
 
@@ -94,6 +95,9 @@ class Tally:
     finished_first: int = 0  # the command ended before its kill point: no kill, the next step is tried
     files_checked: int = 0
     responses: int = 0
+    # (Message-ID, recipient) of e-mails a killed run had handed over without recording the server's answer
+    in_doubt: set[tuple[str, str]] = field(default_factory=set)
+    repeats: int = 0  # of those, how many the server had in fact taken, and so got again from the re-run
 
 
 def test_seeded_sigkills_lose_and_duplicate_nothing(
@@ -115,8 +119,8 @@ def test_seeded_sigkills_lose_and_duplicate_nothing(
             _arrive(step, home, imap_account, tmp_path / "made")
             before = _work_done(database_url)
             where = f"step {number} ({' '.join(step.args)}, {engine_name})"
-            if step.kind not in _uncrashed_s:
-                _uncrashed_s[step.kind] = _run_to_end(
+            if step.role not in _uncrashed_s:
+                _uncrashed_s[step.role] = _run_to_end(
                     step, home, database_url, tmp / f"{number}-measure", api, settings
                 )
                 tally.measured += 1
@@ -131,12 +135,14 @@ def test_seeded_sigkills_lose_and_duplicate_nothing(
     kills = sum(tally.kills.values())
     received = len(sink.received)
     by_kind = ", ".join(f"{tally.kills[kind]} {kind}" for kind in KINDS)
-    phases = ", ".join(f"{n} {phase}" for phase, n in sorted(tally.phases.items()))
+    phases = ", ".join(f"{n} {phase}" for phase, n in tally.phases.most_common())
     note(
-        f"crash trials ({engine_name}): {kills} SIGKILLs ({by_kind}; killed while {phases}); "
+        f"crash trials ({engine_name}): {kills} SIGKILLs ({by_kind}; last progress line before the kill: {phases}); "
         f"{tally.reruns} re-runs completed, {tally.measured} uncrashed runs measured, "
-        f"{tally.finished_first} ended before their kill point; 0 duplicate e-mails of {received} received; "
-        f"0 lost deliveries; {tally.responses} responses taken in once; {tally.files_checked} file checks; "
+        f"{tally.finished_first} ended before their kill point; {received} e-mails received, 0 lost, 0 twice "
+        f"but {tally.repeats} of {len(tally.in_doubt)} killed between the final '.' and the server's answer "
+        f"(sent again, same Message-ID); {tally.responses} responses taken in once; "
+        f"{tally.files_checked} file checks; "
         + ("integrity ok" if engine_name == "sqlite" else "no transaction left open")
     )
     assert kills >= KILLS_PER_DATABASE, f"only {kills} SIGKILLs landed: {tally}"
@@ -158,14 +164,13 @@ def _imap_settings(account: ImapAccount) -> dict[str, str]:
 
 
 def _run_to_end(step: Step, home: Path, database_url: str, tmp: Path, api: str, settings: dict[str, str]) -> float:
-    """Run the command to its end (exit 0); returns its working time: from its first progress line to its exit."""
+    """Run the command to its end (exit 0); returns its working time: from its first progress line to its last."""
     command = start_command(list(step.args), home, database_url, tmp, api, settings)
     code = command.finish(timeout_s=300)
-    ended = time.monotonic()
     assert code == 0, f"{' '.join(step.args)} exited {code}:\n{command.stderr}"
     assert command.lines, f"{' '.join(step.args)} printed no progress"
     _assert_nothing_left(command.marker, f"{' '.join(step.args)} (completed)")
-    return ended - command.lines[0][0]
+    return command.lines[-1][0] - command.lines[0][0]
 
 
 def _run_and_kill(
@@ -184,7 +189,7 @@ def _run_and_kill(
     come before it, and take longer the more loaded the machine), so kill points spread over the work:
     planning, collecting, writing, sending, assembling.
     """
-    offset = rng.uniform(0.0, _uncrashed_s[step.kind])
+    offset = rng.uniform(0.0, _uncrashed_s[step.role])
     command = start_command(list(step.args), home, database_url, tmp, api, settings)
     command.wait_for_line("", timeout_s=300)
     deadline = (command.lines[0][0] if command.lines else time.monotonic()) + offset
@@ -196,9 +201,16 @@ def _run_and_kill(
         return False
     phase = _phase(command.lines[-1][1] if command.lines else "")
     command.process.send_signal(signal.SIGKILL)  # the command alone, as the OOM killer or a power cut would
-    assert command.finish(timeout_s=30) == -signal.SIGKILL
+    code = command.finish(timeout_s=30)
+    if code == 0:  # it ended between the look and the kill
+        tally.finished_first += 1
+        return False
+    assert code == -signal.SIGKILL, f"{' '.join(step.args)} exited {code}:\n{command.stderr}"
     tally.kills[step.kind] += 1
     tally.phases[phase] += 1
+    with _session(database_url) as session:
+        handed_over = session.exec(select(models.Delivery).where(models.Delivery.state == "handed-over")).all()
+    tally.in_doubt |= {(d.message_id, d.address.lower()) for d in handed_over}
     _assert_nothing_left(command.marker, f"{' '.join(step.args)} (killed at {offset:.1f} s, {phase})")
     return True
 
@@ -355,16 +367,24 @@ def _check_invariants(
     ]
     assert empty == [], f"{where}: empty files {empty}"
 
-    # Every e-mail sent, each exactly once at the SMTP server: none lost, none twice.
-    assert sink.duplicates() == [], f"{where}: e-mails that reached the SMTP server twice: {sink.duplicates()}"
+    # Every e-mail sent, each once at the SMTP server: none lost, none twice, but for a run killed in the
+    # unavoidable window (handed over, the server's answer not yet recorded), whose repeat keeps its Message-ID.
     unsent = [(d.document_id, d.address, d.state) for d in deliveries if d.state != "sent"]
     assert unsent == [], f"{where}: e-mails not sent after a completed re-run: {unsent}"
-    recorded = Counter((d.message_id, d.address.lower()) for d in deliveries)
+    recorded = {(d.message_id, d.address.lower()) for d in deliveries}
+    assert len(recorded) == len(deliveries), f"{where}: two recipients recorded with one Message-ID"
     received = Counter((r.message_id, r.recipient) for r in sink.received)
-    assert recorded == received, (
-        f"{where}: sent but not received {sorted((recorded - received).elements())}, "
-        f"received but not recorded {sorted((received - recorded).elements())}"
+    assert set(received) == recorded, (
+        f"{where}: sent but not received {sorted(recorded - set(received))}, "
+        f"received but not recorded {sorted(set(received) - recorded)}"
     )
+    twice = {pair: n for pair, n in received.items() if n > 1}
+    assert all(n == 2 and pair in tally.in_doubt for pair, n in twice.items()), (
+        f"{where}: e-mails that reached the SMTP server more than once: {twice} (in doubt: {tally.in_doubt})"
+    )
+    tally.repeats = len(twice)
+    by_subject = Counter((r.subject, r.recipient) for r in sink.received)
+    assert sum(by_subject.values()) - len(by_subject) == tally.repeats, f"{where}: one letter, two Message-IDs"
 
     # Every response that arrived was taken in, once, and left its inbox.
     for letter_id, how in step.arrivals:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import getaddresses
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -27,18 +28,22 @@ class DeliveryReceipt:
     message_id: str
 
 
-# Called with the receipt the delivery will return, at the last moment before the message is beyond recall.
-HandOver = Callable[[DeliveryReceipt], None]
+@dataclass(frozen=True)
+class Checkpoints:
+    """What a channel reports as a message goes, each with the receipt it will return, so that a caller
+    can record it before going on (a crash may come between any two steps)."""
+
+    handing_over: Callable[[DeliveryReceipt], None]  # just before the step that may give the message away
+    accepted: Callable[[DeliveryReceipt], None]  # the moment the server has said it took the message
 
 
 class Delivery(Protocol):
     def deliver(
-        self, message: EmailMessage, recipients: list[str] | None = None, on_hand_over: HandOver | None = None
+        self, message: EmailMessage, recipients: list[str] | None = None, checkpoints: Checkpoints | None = None
     ) -> DeliveryReceipt:
         """Send ``message`` to ``recipients`` (default: everyone in To and Cc); raise ScrutinyError on failure.
 
-        A channel that cannot send the same message twice harmlessly calls ``on_hand_over`` just before
-        the step that makes it the server's, so a run killed after that step can tell it went.
+        A channel that cannot send a message again harmlessly reports ``checkpoints`` as it goes.
         """
         ...
 
@@ -64,10 +69,10 @@ class OutboxDelivery:
         return self.outbox_dir / f"{safe_slug(message_id.strip('<>'), 120)}.eml"
 
     def deliver(
-        self, message: EmailMessage, recipients: list[str] | None = None, on_hand_over: HandOver | None = None
+        self, message: EmailMessage, recipients: list[str] | None = None, checkpoints: Checkpoints | None = None
     ) -> DeliveryReceipt:
         # One file per message whoever it is for: the .eml shows every recipient in its headers. Writing
-        # it again replaces the same file, so it is never handed over: a run that died just writes it again.
+        # it again replaces the same file, so no checkpoint is needed: a run that died just writes it again.
         message_id = _message_id(message)
         path = self.path_for(message_id)
         write_bytes_atomic(path, message.as_bytes())
@@ -99,10 +104,10 @@ class SmtpDelivery:
         return f"{self.host}:{self.port}"
 
     def _send(
-        self, message: EmailMessage, recipients: list[str], on_hand_over: Callable[[], None] | None
+        self, message: EmailMessage, recipients: list[str], checkpoints: _Steps | None
     ) -> dict[str, tuple[int, bytes]]:
-        with _HandingOverSMTP(self.host, self.port, timeout=self.timeout) as smtp:
-            smtp.on_hand_over = on_hand_over
+        with _CheckpointedSMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            smtp.checkpoints = checkpoints
             smtp.ehlo()
             if self.starttls:
                 smtp.starttls(context=ssl.create_default_context())
@@ -113,14 +118,19 @@ class SmtpDelivery:
             return smtp.send_message(message, to_addrs=recipients)
 
     def deliver(
-        self, message: EmailMessage, recipients: list[str] | None = None, on_hand_over: HandOver | None = None
+        self, message: EmailMessage, recipients: list[str] | None = None, checkpoints: Checkpoints | None = None
     ) -> DeliveryReceipt:
         message_id = _message_id(message)
         receipt = DeliveryReceipt(channel="smtp", location=f"smtp://{self.server}", message_id=message_id)
         if recipients is None:
             recipients = [a for _n, a in getaddresses(message.get_all("To", []) + message.get_all("Cc", []))]
+        steps = (
+            _Steps(partial(checkpoints.handing_over, receipt), partial(checkpoints.accepted, receipt))
+            if checkpoints
+            else None
+        )
         try:
-            refused = self._send(message, recipients, (lambda: on_hand_over(receipt)) if on_hand_over else None)
+            refused = self._send(message, recipients, steps)
         except smtplib.SMTPAuthenticationError as exc:
             raise ScrutinyError(f"SMTP {self.server} rejected the login for {self.username!r}: {_reply(exc)}") from exc
         except smtplib.SMTPRecipientsRefused as exc:
@@ -148,15 +158,19 @@ class SmtpDelivery:
         return receipt
 
 
-class _HandingOverSMTP(smtplib.SMTP):
-    """smtplib's client, calling ``on_hand_over`` between the message's text and the final "." of DATA.
+@dataclass(frozen=True)
+class _Steps:
+    handing_over: Callable[[], None]
+    accepted: Callable[[], None]
 
-    The server takes the message when that "." arrives. Up to then a killed sender has sent nothing (the
-    server drops a message cut short), after it the message is the server's: recording the step just
-    before it leaves a window of one system call in which a crash cannot tell whether it went.
+
+class _CheckpointedSMTP(smtplib.SMTP):
+    """smtplib's client, reporting the steps of DATA: just before the final "." (up to then a sender that
+    dies has sent nothing: the server drops a message cut short) and as soon as the server's 250 answers
+    it (from then on the message is the server's). Between the two a crash cannot tell whether it went.
     """
 
-    on_hand_over: Callable[[], None] | None = None
+    checkpoints: _Steps | None = None
 
     def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
         self.putcmd("data")
@@ -166,14 +180,17 @@ class _HandingOverSMTP(smtplib.SMTP):
         data = re.sub(r"(?:\r\n|\n|\r(?!\n))", "\r\n", msg).encode("ascii") if isinstance(msg, str) else bytes(msg)
         text = re.sub(rb"(?m)^\.", b"..", data)  # a line starting with "." gets another, as RFC 5321 says
         self.send(text if text.endswith(b"\r\n") else text + b"\r\n")
-        if self.on_hand_over is not None:
+        if self.checkpoints is not None:
             try:
-                self.on_hand_over()
+                self.checkpoints.handing_over()
             except BaseException:
                 self.close()  # unfinished: the server drops it (and a QUIT now would wait for a reply in vain)
                 raise
         self.send(b".\r\n")
-        return self.getreply()
+        code, reply = self.getreply()
+        if code == 250 and self.checkpoints is not None:
+            self.checkpoints.accepted()
+        return code, reply
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:

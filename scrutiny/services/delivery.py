@@ -1,11 +1,13 @@
 """Send what the outbox holds: each recipient of each document once.
 
 A recipient's row is claimed (pending -> sending, with a claim naming this process) before the
-message goes, marked handed-over just before the SMTP server takes it, and sent after; a failure
-releases only this run's claim, so a retry or another worker sends exactly the recipients still
-owed. A claim left by a run that died is settled by the next run: at once when the dead process
-was on the same machine, after STALE_CLAIM otherwise. A message not yet handed over is owed
-again; one handed over is taken as sent, so a crash neither loses an e-mail nor sends it twice.
+message goes, marked handed-over just before the final step that gives it to the SMTP server,
+and sent the moment the server says it took it. A failure releases only this run's claim, so a
+retry or another worker sends exactly the recipients still owed. A claim left by a run that died
+is released by the next run: at once when the dead process was on this machine, after
+STALE_CLAIM otherwise; so a crash never loses an e-mail. Sending it again can repeat it only if
+the run died handed-over, between the server taking the message and its answer being recorded
+(milliseconds that no SMTP client can close), and the repeat carries the same Message-ID.
 """
 
 from __future__ import annotations
@@ -16,17 +18,17 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from functools import partial
 
-from sqlalchemy import update
+from sqlalchemy import Update, update
 from sqlmodel import Session, col, select
 
-from scrutiny.delivery import Delivery, DeliveryReceipt
+from scrutiny.delivery import Checkpoints, Delivery, DeliveryReceipt
 from scrutiny.delivery.claims import claim_holder_alive, new_claim
 from scrutiny.errors import ScrutinyError
 from scrutiny.workspace import Workspace
 from state import models
 
 STALE_CLAIM = dt.timedelta(minutes=15)
-# A claim's states: sending (the message may not have gone) and handed-over (it went, or all but went).
+# A claim's states: sending (the server has not got the whole message) and handed-over (it may have).
 CLAIMED = ("sending", "handed-over")
 Composer = Callable[[Session, Workspace, models.Document], EmailMessage]
 
@@ -66,9 +68,12 @@ def _abandoned(claim: str, claimed_at: dt.datetime | None, now: dt.datetime) -> 
     return claimed_at is not None and claimed_at < now - STALE_CLAIM
 
 
-def settle_abandoned_claims(session: Session, document_id: int) -> None:
-    """The claims on a document left by runs that died: a message handed over went (sent); one not yet
-    handed over did not (pending again). Each row is changed only if it still holds the dead claim."""
+def release_abandoned_claims(session: Session, document_id: int) -> None:
+    """Make the recipients claimed by runs that died owed again, each only if it still holds the dead claim.
+
+    Handed-over ones too: an SMTP server takes responsibility for a message only when it answers the
+    final ".", and a run that died before recording the answer cannot know whether it came.
+    """
     now = dt.datetime.now(dt.UTC)
     rows = session.exec(
         select(models.Delivery).where(
@@ -76,18 +81,16 @@ def settle_abandoned_claims(session: Session, document_id: int) -> None:
         )
     ).all()
     for row in rows:
-        if not _abandoned(row.claim, row.sent_at, now):
-            continue
-        values: dict[str, object] = (
-            {"state": "sent", "claim": ""}  # channel, location and Message-ID were recorded at the hand-over
-            if row.state == "handed-over"
-            else {"state": "pending", "claim": "", "sent_at": None}
-        )
-        session.exec(
-            update(models.Delivery)
-            .where(col(models.Delivery.id) == row.id, col(models.Delivery.claim) == row.claim)
-            .values(**values)
-        )
+        if _abandoned(row.claim, row.sent_at, now):
+            session.exec(_unclaimed(row.id, row.claim))
+
+
+def _unclaimed(delivery_id: int | None, claim: str) -> Update:
+    return (
+        update(models.Delivery)
+        .where(col(models.Delivery.id) == delivery_id, col(models.Delivery.claim) == claim)
+        .values(state="pending", claim="", sent_at=None, channel="", location="", message_id="")
+    )
 
 
 def deliver_document(
@@ -97,7 +100,7 @@ def deliver_document(
     token = new_claim()
     now = dt.datetime.now(dt.UTC)
     with workspace.session() as session:
-        settle_abandoned_claims(session, document_id)
+        release_abandoned_claims(session, document_id)
         session.exec(
             update(models.Delivery)
             .where(col(models.Delivery.document_id) == document_id, col(models.Delivery.state) == "pending")
@@ -121,9 +124,12 @@ def deliver_document(
     channel = location = ""
     failure: ScrutinyError | None = None
     for recipient in mine:
-        hand_over = partial(_hand_over, workspace, recipient.id, token)
+        checkpoints = Checkpoints(
+            handing_over=partial(_record, workspace, recipient.id, token, "handed-over"),
+            accepted=partial(_record, workspace, recipient.id, token, "sent"),
+        )
         try:
-            receipt = transport.deliver(message, [recipient.address], on_hand_over=hand_over)
+            receipt = transport.deliver(message, [recipient.address], checkpoints=checkpoints)
         except ScrutinyError as exc:
             failure = failure or exc
             _release(workspace, recipient.id, token)
@@ -131,55 +137,36 @@ def deliver_document(
         except BaseException:
             _release(workspace, recipient.id, token)
             raise
+        _record(workspace, recipient.id, token, "sent", receipt)  # a channel with no checkpoints: now
         channel, location = receipt.channel, workspace.stored_path_text(receipt.location)
-        _mark_sent(workspace, recipient.id, token, channel, location, receipt.message_id)
         sent.append(recipient.address)
     if failure is not None:
         raise failure
     return Delivered(document_id, sent, channel, location)
 
 
-def _hand_over(workspace: Workspace, delivery_id: int | None, token: str, receipt: DeliveryReceipt) -> None:
-    """Record, before the server takes the message, that it is about to: committed, so a crash after it
-    counts the message as sent, with where it went."""
+def _record(workspace: Workspace, delivery_id: int | None, token: str, state: str, receipt: DeliveryReceipt) -> None:
+    """Move this run's claim on a recipient to `state` (handed-over or sent), with where the message went;
+    committed before the caller goes on, since a crash may follow."""
+    values: dict[str, object] = {
+        "state": state,
+        "channel": receipt.channel,
+        "location": workspace.stored_path_text(receipt.location),
+        "message_id": receipt.message_id,
+    }
+    if state == "sent":
+        values |= {"claim": "", "sent_at": dt.datetime.now(dt.UTC)}
     with workspace.session() as session:
         session.exec(
             update(models.Delivery)
             .where(col(models.Delivery.id) == delivery_id, col(models.Delivery.claim) == token)
-            .values(
-                state="handed-over",
-                channel=receipt.channel,
-                location=workspace.stored_path_text(receipt.location),
-                message_id=receipt.message_id,
-            )
+            .values(**values)
         )
 
 
 def _release(workspace: Workspace, delivery_id: int | None, token: str) -> None:
     with workspace.session() as session:
-        session.exec(
-            update(models.Delivery)
-            .where(col(models.Delivery.id) == delivery_id, col(models.Delivery.claim) == token)
-            .values(state="pending", claim="", sent_at=None, channel="", location="", message_id="")
-        )
-
-
-def _mark_sent(
-    workspace: Workspace, delivery_id: int | None, token: str, channel: str, location: str, message_id: str
-) -> None:
-    with workspace.session() as session:
-        session.exec(
-            update(models.Delivery)
-            .where(col(models.Delivery.id) == delivery_id, col(models.Delivery.claim) == token)
-            .values(
-                state="sent",
-                claim="",
-                channel=channel,
-                location=location,
-                message_id=message_id,
-                sent_at=dt.datetime.now(dt.UTC),
-            )  # fmt: skip
-        )
+        session.exec(_unclaimed(delivery_id, token))
 
 
 def delivery_summary(session: Session, document_id: int) -> str:
