@@ -1,11 +1,10 @@
 """Delivery of letters by e-mail: message building, calendar invitations, outbox and SMTP."""
 
-from scrutiny.delivery.channels import Checkpoints, Delivery, DeliveryReceipt, OutboxDelivery, SmtpDelivery
+from scrutiny.delivery.channels import Delivery, DeliveryReceipt, OutboxDelivery, SmtpDelivery
 from scrutiny.delivery.invitation import build_meeting_invitation
 from scrutiny.delivery.message import build_letter_email, message_id_for
 
 __all__ = [
-    "Checkpoints",
     "Delivery",
     "DeliveryReceipt",
     "OutboxDelivery",

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import re
 import smtplib
 import ssl
-from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import getaddresses
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 
 from scrutiny.documents.atomic import write_bytes_atomic
 from scrutiny.documents.naming import safe_slug
 from scrutiny.errors import ScrutinyError
-
-if TYPE_CHECKING:
-    from _typeshed import ReadableBuffer
 
 
 @dataclass(frozen=True)
@@ -28,23 +22,9 @@ class DeliveryReceipt:
     message_id: str
 
 
-@dataclass(frozen=True)
-class Checkpoints:
-    """What a channel reports as a message goes, each with the receipt it will return, so that a caller
-    can record it before going on (a crash may come between any two steps)."""
-
-    handing_over: Callable[[DeliveryReceipt], None]  # just before the step that may give the message away
-    accepted: Callable[[DeliveryReceipt], None]  # the moment the server has said it took the message
-
-
 class Delivery(Protocol):
-    def deliver(
-        self, message: EmailMessage, recipients: list[str] | None = None, checkpoints: Checkpoints | None = None
-    ) -> DeliveryReceipt:
-        """Send ``message`` to ``recipients`` (default: everyone in To and Cc); raise ScrutinyError on failure.
-
-        A channel that cannot send a message again harmlessly reports ``checkpoints`` as it goes.
-        """
+    def deliver(self, message: EmailMessage, recipients: list[str] | None = None) -> DeliveryReceipt:
+        """Send ``message`` to ``recipients`` (default: everyone in To and Cc); raise ScrutinyError on failure."""
         ...
 
 
@@ -68,11 +48,8 @@ class OutboxDelivery:
     def path_for(self, message_id: str) -> Path:
         return self.outbox_dir / f"{safe_slug(message_id.strip('<>'), 120)}.eml"
 
-    def deliver(
-        self, message: EmailMessage, recipients: list[str] | None = None, checkpoints: Checkpoints | None = None
-    ) -> DeliveryReceipt:
-        # One file per message whoever it is for: the .eml shows every recipient in its headers. Writing
-        # it again replaces the same file, so no checkpoint is needed: a run that died just writes it again.
+    def deliver(self, message: EmailMessage, recipients: list[str] | None = None) -> DeliveryReceipt:
+        # One file per message whoever it is for: the .eml shows every recipient in its headers.
         message_id = _message_id(message)
         path = self.path_for(message_id)
         write_bytes_atomic(path, message.as_bytes())
@@ -103,11 +80,8 @@ class SmtpDelivery:
     def server(self) -> str:
         return f"{self.host}:{self.port}"
 
-    def _send(
-        self, message: EmailMessage, recipients: list[str], checkpoints: _Steps | None
-    ) -> dict[str, tuple[int, bytes]]:
-        with _CheckpointedSMTP(self.host, self.port, timeout=self.timeout) as smtp:
-            smtp.checkpoints = checkpoints
+    def _send(self, message: EmailMessage, recipients: list[str]) -> dict[str, tuple[int, bytes]]:
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             smtp.ehlo()
             if self.starttls:
                 smtp.starttls(context=ssl.create_default_context())
@@ -117,20 +91,12 @@ class SmtpDelivery:
             # The envelope names only who is to get it now, so a retry never reaches anyone twice.
             return smtp.send_message(message, to_addrs=recipients)
 
-    def deliver(
-        self, message: EmailMessage, recipients: list[str] | None = None, checkpoints: Checkpoints | None = None
-    ) -> DeliveryReceipt:
+    def deliver(self, message: EmailMessage, recipients: list[str] | None = None) -> DeliveryReceipt:
         message_id = _message_id(message)
-        receipt = DeliveryReceipt(channel="smtp", location=f"smtp://{self.server}", message_id=message_id)
         if recipients is None:
             recipients = [a for _n, a in getaddresses(message.get_all("To", []) + message.get_all("Cc", []))]
-        steps = (
-            _Steps(partial(checkpoints.handing_over, receipt), partial(checkpoints.accepted, receipt))
-            if checkpoints
-            else None
-        )
         try:
-            refused = self._send(message, recipients, steps)
+            refused = self._send(message, recipients)
         except smtplib.SMTPAuthenticationError as exc:
             raise ScrutinyError(f"SMTP {self.server} rejected the login for {self.username!r}: {_reply(exc)}") from exc
         except smtplib.SMTPRecipientsRefused as exc:
@@ -155,42 +121,7 @@ class SmtpDelivery:
                 f"SMTP {self.server} refused the message for {len(refused)} of "
                 f"{len(recipients)} recipients ({_refusals(refused)})"
             )
-        return receipt
-
-
-@dataclass(frozen=True)
-class _Steps:
-    handing_over: Callable[[], None]
-    accepted: Callable[[], None]
-
-
-class _CheckpointedSMTP(smtplib.SMTP):
-    """smtplib's client, reporting the steps of DATA: just before the final "." (up to then a sender that
-    dies has sent nothing: the server drops a message cut short) and as soon as the server's 250 answers
-    it (from then on the message is the server's). Between the two a crash cannot tell whether it went.
-    """
-
-    checkpoints: _Steps | None = None
-
-    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
-        self.putcmd("data")
-        code, reply = self.getreply()
-        if code != 354:
-            raise smtplib.SMTPDataError(code, reply)
-        data = re.sub(r"(?:\r\n|\n|\r(?!\n))", "\r\n", msg).encode("ascii") if isinstance(msg, str) else bytes(msg)
-        text = re.sub(rb"(?m)^\.", b"..", data)  # a line starting with "." gets another, as RFC 5321 says
-        self.send(text if text.endswith(b"\r\n") else text + b"\r\n")
-        if self.checkpoints is not None:
-            try:
-                self.checkpoints.handing_over()
-            except BaseException:
-                self.close()  # unfinished: the server drops it (and a QUIT now would wait for a reply in vain)
-                raise
-        self.send(b".\r\n")
-        code, reply = self.getreply()
-        if code == 250 and self.checkpoints is not None:
-            self.checkpoints.accepted()
-        return code, reply
+        return DeliveryReceipt(channel="smtp", location=f"smtp://{self.server}", message_id=message_id)
 
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:
