@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 # Before anything imports Prefect: the CLI prints its own result and progress, never the engine's logging.
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
+# Prefect's own internals (e.g. "EventsWorker - Still processing items" at exit) log under a separate level.
+os.environ.setdefault("PREFECT_INTERNAL_LOGGING_LEVEL", "CRITICAL")
 
 from cli.commands import COMMANDS  # noqa: E402
 from scrutiny import progress  # noqa: E402
