@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import email
 import hashlib
+import re
 import socket
+import threading
 from collections.abc import Callable
 from email import policy
 from email.message import EmailMessage
@@ -112,6 +114,25 @@ def documents(kind: str | None = None) -> list[models.Document]:
         return list(session.exec(query))
 
 
+def responses() -> list[models.Response]:
+    with _session() as session:
+        return list(session.exec(select(models.Response).order_by(col(models.Response.id))))
+
+
+def inbound_outcomes() -> dict[str, str]:
+    """Message-ID (or file key) -> what `responses collect` made of it."""
+    with _session() as session:
+        return {row.message_id: row.outcome for row in session.exec(select(models.InboundMessage))}
+
+
+def letter_requests(letter_ids: list[str]) -> set[str]:
+    with _session() as session:
+        rows = session.exec(
+            select(models.LetterRequest.request_id).where(col(models.LetterRequest.letter_id).in_(letter_ids))
+        )
+        return set(rows)
+
+
 def delivery_states() -> dict[str, int]:
     found: dict[str, int] = {}
     for row in deliveries():
@@ -154,3 +175,92 @@ def one_line_error(code: int, err: str, out: str = "") -> str:
     assert len(lines) == 1 and lines[0].startswith("scrutiny: error: "), err
     assert "Traceback" not in err + out
     return lines[0]
+
+
+class CuttingProxy:
+    """A TCP proxy in front of a server that, on the ``nth`` client line matching ``pattern`` (counted
+    over every connection), calls ``cut`` (which kills the server) before that line reaches it, then
+    drops the connection. Until ``arm`` is called, or once it has cut, it only forwards."""
+
+    def __init__(self, upstream: Callable[[], int]) -> None:
+        self._upstream = upstream
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._listener.getsockname()[1])
+        self._pattern: re.Pattern[bytes] | None = None
+        self._nth = 0
+        self._seen = 0
+        self._cut: Callable[[], None] | None = None
+        self._lock = threading.Lock()
+        self.lines: list[bytes] = []  # every client line, for a failing trial's message
+        self.cuts = 0
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def arm(self, pattern: bytes, nth: int, cut: Callable[[], None]) -> None:
+        with self._lock:
+            self._pattern, self._nth, self._seen, self._cut = re.compile(pattern), nth, 0, cut
+
+    def close(self) -> None:
+        self._closed = True
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            try:
+                server = socket.create_connection(("127.0.0.1", self._upstream()), timeout=10)
+            except OSError:
+                client.close()
+                continue
+            server.settimeout(None)
+            threading.Thread(target=self._pump_down, args=(server, client), daemon=True).start()
+            threading.Thread(target=self._pump_up, args=(client, server), daemon=True).start()
+
+    def _pump_down(self, server: socket.socket, client: socket.socket) -> None:
+        try:
+            while data := server.recv(65536):
+                client.sendall(data)
+        except OSError:
+            pass
+        finally:
+            _shut(client)
+
+    def _pump_up(self, client: socket.socket, server: socket.socket) -> None:
+        pending = b""
+        try:
+            while data := client.recv(65536):
+                pending += data
+                while b"\n" in pending:
+                    line, pending = pending.split(b"\n", 1)
+                    self.lines.append(line)
+                    if self._fires(line):
+                        self.cuts += 1
+                        return  # the line is never forwarded: the server died before it arrived
+                    server.sendall(line + b"\n")
+        except OSError:
+            pass
+        finally:
+            _shut(server)
+            _shut(client)
+
+    def _fires(self, line: bytes) -> bool:
+        with self._lock:
+            if self._pattern is None or not self._pattern.search(line):
+                return False
+            self._seen += 1
+            if self._seen < self._nth or self._cut is None:
+                return False
+            cut, self._pattern, self._cut = self._cut, None, None
+        cut()
+        return True
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    sock.close()
