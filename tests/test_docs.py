@@ -93,6 +93,7 @@ SETTING_OWNERS: dict[str, str] = {
     "SCRUTINY_DATABASE_URL": "configuration.md",
     "SCRUTINY_TEMPLATES_DIR": "letters.md",
     "SCRUTINY_PDF": "letters.md",
+    "SCRUTINY_PDF_TIMEOUT_S": "letters.md",
     "SCRUTINY_SMTP_HOST": "email.md",
     "SCRUTINY_SMTP_PORT": "email.md",
     "SCRUTINY_SMTP_USERNAME": "email.md",
