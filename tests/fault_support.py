@@ -4,10 +4,16 @@ state a run left (every e-mail sent or pending, every recorded file whole, each 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import hashlib
+import os
+import pwd
 import re
+import shutil
 import socket
+import subprocess
+import tempfile
 import threading
 from collections.abc import Callable
 from email import policy
@@ -17,6 +23,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
+from sqlalchemy import create_engine
 from sqlmodel import Session, col, select
 
 from scrutiny.settings import get_settings
@@ -264,3 +271,69 @@ def _shut(sock: socket.socket) -> None:
     except OSError:
         pass
     sock.close()
+
+
+class PrivatePostgres:
+    """A PostgreSQL instance of this test's own (initdb + pg_ctl in a temporary folder, a free port on
+    127.0.0.1), so a trial can restart it without touching the server other tests share. PostgreSQL
+    refuses to run as root, so under root it runs as the ``postgres`` system user."""
+
+    def __init__(self) -> None:
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parts[-3]))
+        if not found:
+            raise RuntimeError("PostgreSQL's server programs are needed: scripts/setup.sh installs postgresql")
+        self.bin = found[-1].parent
+        self.root = Path(tempfile.mkdtemp(prefix="scrutiny-pg-"))
+        self.data = self.root / "data"
+        self.log = self.root / "postgres.log"
+        self.port = free_port()
+        self.restarts = 0
+        if os.geteuid() == 0:
+            account = pwd.getpwnam("postgres")
+            os.chown(self.root, account.pw_uid, account.pw_gid)
+
+    def _run(self, *args: str, timeout_s: float = 60) -> None:
+        command = [str(self.bin / args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=False)
+        if done.returncode != 0:
+            log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
+            raise RuntimeError(f"{' '.join(args[:2])} failed: {done.stderr.strip()} {log}")
+
+    def _pg_ctl(self, action: str, *extra: str) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
+        self._run("pg_ctl", action, "-D", str(self.data), "-l", str(self.log), "-w", "-o", options, *extra)
+
+    def start(self) -> str:
+        """Create and start the instance; returns the URL of its empty database ``scrutiny``."""
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
+        self._pg_ctl("start")
+        admin = create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as connection:
+                connection.exec_driver_sql('CREATE DATABASE "scrutiny"')
+        finally:
+            admin.dispose()
+        return self.url("scrutiny")
+
+    def url(self, database: str) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def restart(self) -> None:
+        """What an operator's `pg_ctl restart -m fast` does: every session is cut off at once."""
+        self._pg_ctl("restart", "-m", "fast")
+        self.restarts += 1
+
+    def stop(self) -> None:
+        self._pg_ctl("stop", "-m", "fast")
+
+    def start_again(self) -> None:
+        self._pg_ctl("start")
+        self.restarts += 1
+
+    def destroy(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
+                self._pg_ctl("stop", "-m", "immediate")
+        shutil.rmtree(self.root, ignore_errors=True)

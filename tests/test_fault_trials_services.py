@@ -15,6 +15,7 @@ import signal
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from email import policy
 from pathlib import Path
@@ -26,7 +27,18 @@ from scrutiny.documents.libreoffice import active_session, libreoffice_available
 from tests.cli_helpers import run_cli
 from tests.counts import note
 from tests.factories import bundled_config_data, write_config
-from tests.fault_support import documents, empty_or_partial_files, recorded_files_are_whole
+from tests.fault_support import (
+    PrivatePostgres,
+    deliveries,
+    delivery_states,
+    documents,
+    empty_or_partial_files,
+    free_port,
+    one_line_error,
+    recorded_files_are_whole,
+    smtp_environment,
+    start_sink,
+)
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -216,4 +228,103 @@ def test_libreoffice_crashing_holds_nothing_back_and_the_next_run_makes_the_pdf(
         f"fault trials: LibreOffice crash: {len(crash.broken)} LibreOffice processes SIGKILLed mid-conversion, "
         "1 warning line, letter sent without its PDF, 0 LibreOffice left; the next run survived "
         "1 more crash and made the PDF"
+    )
+
+
+# --------------------------------------------------------------------------------------
+# 2. PostgreSQL restarts in the middle of a run
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    server = PrivatePostgres()
+    try:
+        yield server
+    finally:
+        from state.db import get_engine
+
+        get_engine.cache_clear()
+        server.destroy()
+
+
+def test_postgres_restarting_mid_run_loses_and_repeats_nothing(
+    private_postgres: PrivatePostgres,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scrutiny.settings import reset_settings
+
+    url = private_postgres.start()
+    home = tmp_path / "home"
+    home.mkdir()
+    for name in ("SCRUTINY_CONFIG", "SCRUTINY_TEMPLATES_DIR", "SCRUTINY_SMTP_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SCRUTINY_HOME", str(home))
+    monkeypatch.setenv("SCRUTINY_DATABASE_URL", url)
+    monkeypatch.setenv("SCRUTINY_PDF", "false")
+    port = free_port()
+    smtp_environment(monkeypatch, port, retry_delays="0")
+    controller, sink = start_sink(port)
+    reset_settings()
+
+    # Fault 1: an operator restarts PostgreSQL (-m fast) as the second letter is being written,
+    # inside the transaction that records it.
+    letters_dir = home / "letters" / MEETING
+    restarted = threading.Event()
+
+    def restart_at_the_second_letter() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not restarted.is_set():
+            if letters_dir.is_dir() and sum(1 for _ in letters_dir.glob("*.docx")) >= 2:
+                private_postgres.restart()
+                restarted.set()
+                return
+            time.sleep(0.005)
+
+    # Fault 2: PostgreSQL stops after the SMTP server took a message and before the sender hears
+    # "250", and is back a second later: the message went, and its "sent" mark must not be lost.
+    def stop_at_the_third_message(received: int) -> None:
+        if received == 3:
+            private_postgres.stop()
+            threading.Timer(1.0, private_postgres.start_again).start()
+
+    sink.on_message = stop_at_the_third_message
+    outcomes: list[str] = []
+    try:
+        assert run_cli(capsys, "plan", "--as-of", AS_OF).code == 0
+        watcher = threading.Thread(target=restart_at_the_second_letter, daemon=True)
+        watcher.start()
+        for _ in range(6):  # as an officer would: run it again until it completes after both faults
+            result = run_cli(capsys, "letters", "--as-of", AS_OF)
+            if result.code == 0:
+                outcomes.append("completed")
+                if private_postgres.restarts >= 2:
+                    break
+                continue
+            error = one_line_error(result.code, result.err, result.out)
+            assert "database" in error, error
+            outcomes.append(f"failed in one line ({error[17:60]}...)")
+            time.sleep(0.5)
+        watcher.join(5)
+        assert private_postgres.restarts == 2 and restarted.is_set(), outcomes
+        final = run_cli(capsys, "letters", "--as-of", AS_OF)  # the next run after the faults completes
+        assert final.code == 0, final.err
+        # Each letter once, at its first version, with its file; each e-mail sent, once to each recipient.
+        letters = documents("request")
+        assert len(letters) == 5 and {d.version for d in letters} == {1}
+        assert sorted(p.name for p in letters_dir.glob("*.docx")) == sorted(Path(d.path).name for d in letters)
+        rows = deliveries()
+        assert delivery_states() == {"sent": len(rows)}
+        pairs = sink.pairs()
+        duplicates = sum(n - 1 for n in Counter(pairs).values())
+        assert duplicates == 0 and set(pairs) == {(r.message_id.strip(), r.address.lower()) for r in rows}
+        assert recorded_files_are_whole(home) == [] and empty_or_partial_files(home) == []
+    finally:
+        controller.stop()
+        reset_settings()
+    note(
+        f"fault trials: PostgreSQL restart: {private_postgres.restarts} restarts (one mid-letter, one between the "
+        f"SMTP server's acceptance and the sent mark); runs: {', '.join(outcomes)}; then 5 letters once each, "
+        f"{len(pairs)} messages received once each, 0 lost, 0 duplicates"
     )
