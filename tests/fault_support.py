@@ -78,7 +78,7 @@ class DroppingSMTP(SMTP):
         while read < 2048:  # some of the headers and body, never the final dot
             line = await self._reader.readuntil(b"\r\n")
             read += len(line)
-        assert self.transport is not None
+        assert isinstance(self.transport, asyncio.Transport)
         self.transport.abort()  # a reset, not a goodbye: the server is gone
         await asyncio.Event().wait()  # until connection_lost cancels this session: read nothing more
 

@@ -53,6 +53,7 @@ PAGES: dict[str, str] = {
     "operations-temporary-server.md": "operators and developers",
     "operations-processes.md": "operators and developers",
     "architecture.md": "developers",
+    "evidence.md": "operators and developers",
 }
 
 COMMAND_OWNERS: dict[str, str] = {

@@ -165,7 +165,7 @@ def _attachments_sent(home: Path) -> list[str]:
     return names
 
 
-def _after_a_broken_run(home: Path, tag: str, result_code: int, out: str, err: str) -> list[str]:
+def _after_a_broken_run(home: Path, tag: str, result_code: int, out: str, err: str) -> str:
     """What every run that met a broken LibreOffice must leave: the letter and its e-mail, no PDF,
     no half file, no LibreOffice, no profile, and one line saying so; returns that line."""
     assert result_code == 0, err  # the letter does not wait for its PDF
