@@ -15,6 +15,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from email import policy
 from email.message import EmailMessage
@@ -331,6 +332,15 @@ class PrivatePostgres:
     def start_again(self) -> None:
         self._pg_ctl("start")
         self.restarts += 1
+
+    def wait_ready(self, timeout_s: float = 60) -> None:
+        """Until it accepts connections again (an operator runs the command again once it is back)."""
+        deadline = time.monotonic() + timeout_s
+        ready = [str(self.bin / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)]
+        while subprocess.run(ready, check=False).returncode != 0:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"PostgreSQL did not come back within {timeout_s:g} s")
+            time.sleep(0.2)
 
     def destroy(self) -> None:
         if (self.data / "postmaster.pid").exists():

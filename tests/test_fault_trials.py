@@ -286,7 +286,8 @@ def _database_consistent(home: Path) -> list[str]:
 def test_disk_filling_while_writing_loses_nothing_and_the_next_run_completes(
     small_volume: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from scrutiny.settings import reset_settings
+    from scrutiny.settings import get_settings, reset_settings
+    from state.db import get_engine
 
     home = small_volume / "home"
     home.mkdir()
@@ -333,6 +334,7 @@ def test_disk_filling_while_writing_loses_nothing_and_the_next_run_completes(
         assert (home / pack.path).is_file()
     finally:
         _fill(small_volume, None)
+        get_engine(get_settings().effective_database_url).dispose()  # its files are on the volume
         reset_settings()
     assert len(failures) >= 3, failures
     for line in failures:
