@@ -53,6 +53,7 @@ PAGES: dict[str, str] = {
     "operations-temporary-server.md": "operators and developers",
     "operations-processes.md": "operators and developers",
     "architecture.md": "developers",
+    "evidence.md": "operators and developers",
 }
 
 COMMAND_OWNERS: dict[str, str] = {
@@ -93,6 +94,7 @@ SETTING_OWNERS: dict[str, str] = {
     "SCRUTINY_DATABASE_URL": "configuration.md",
     "SCRUTINY_TEMPLATES_DIR": "letters.md",
     "SCRUTINY_PDF": "letters.md",
+    "SCRUTINY_PDF_TIMEOUT_S": "letters.md",
     "SCRUTINY_SMTP_HOST": "email.md",
     "SCRUTINY_SMTP_PORT": "email.md",
     "SCRUTINY_SMTP_USERNAME": "email.md",
