@@ -52,6 +52,7 @@ PAGES: dict[str, str] = {
     "operations.md": "operators",
     "operations-temporary-server.md": "operators and developers",
     "operations-processes.md": "operators and developers",
+    "backups.md": "operators",
     "architecture.md": "developers",
 }
 
@@ -86,6 +87,8 @@ COMMAND_OWNERS: dict[str, str] = {
     "scrutiny server start": "operations.md",
     "scrutiny server status": "operations.md",
     "scrutiny server stop": "operations.md",
+    "scrutiny backup": "backups.md",
+    "scrutiny restore": "backups.md",
 }
 
 SETTING_OWNERS: dict[str, str] = {

@@ -1,6 +1,7 @@
 """One module per command; each registers its parser and handler."""
 
 from cli.commands import (
+    backup,
     calendar,
     committees,
     init,
@@ -35,5 +36,6 @@ COMMANDS = [
     pack,
     run,
     templates,
+    backup,
     server,
 ]
