@@ -15,7 +15,7 @@ from tests.imap_server import imap_account, imap_server  # noqa: F401 (the Dovec
 _PREFECT_SERVER_MODULES = {
     "test_deployments", "test_deployment_guard", "test_server_cli", "test_server_units", "test_two_workers",
     "test_ui_browser", "test_first_run", "test_interrupt", "test_temporary_server", "test_migration_0003",
-    "test_backup_during_run",
+    "test_backup_during_run", "test_no_secrets",
 }  # fmt: skip
 _POSTGRES_MODULES = {"test_two_workers"}
 

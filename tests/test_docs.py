@@ -53,6 +53,7 @@ PAGES: dict[str, str] = {
     "operations-temporary-server.md": "operators and developers",
     "operations-processes.md": "operators and developers",
     "backups.md": "operators",
+    "personal-data.md": "officers and operators",
     "architecture.md": "developers",
 }
 
@@ -89,6 +90,7 @@ COMMAND_OWNERS: dict[str, str] = {
     "scrutiny server stop": "operations.md",
     "scrutiny backup": "backups.md",
     "scrutiny restore": "backups.md",
+    "scrutiny contacts forget": "personal-data.md",
 }
 
 SETTING_OWNERS: dict[str, str] = {
