@@ -120,6 +120,11 @@ def current_revision(url: str) -> str:
         return str(row[0]) if row else ""
 
 
+def known_revisions(url: str) -> set[str]:
+    """Every schema revision this version's migrations know (a newer database's is not among them)."""
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config(url)).walk_revisions()}
+
+
 def require_schema(url: str) -> None:
     try:
         revision = current_revision(url)

@@ -52,6 +52,8 @@ PAGES: dict[str, str] = {
     "operations.md": "operators",
     "operations-temporary-server.md": "operators and developers",
     "operations-processes.md": "operators and developers",
+    "backups.md": "operators",
+    "personal-data.md": "officers and operators",
     "architecture.md": "developers",
     "evidence.md": "operators and developers",
 }
@@ -87,6 +89,9 @@ COMMAND_OWNERS: dict[str, str] = {
     "scrutiny server start": "operations.md",
     "scrutiny server status": "operations.md",
     "scrutiny server stop": "operations.md",
+    "scrutiny backup": "backups.md",
+    "scrutiny restore": "backups.md",
+    "scrutiny contacts forget": "personal-data.md",
 }
 
 SETTING_OWNERS: dict[str, str] = {

@@ -190,9 +190,12 @@ def delivery_summary(session: Session, document_id: int) -> str:
     if not rows:
         return "no e-mail address"
     sent = [channel for state, channel in rows if state == "sent"]
-    pending = len(rows) - len(sent)
+    withheld = sum(1 for state, _channel in rows if state == "withheld")  # owed to someone since forgotten: never sent
+    pending = len(rows) - len(sent) - withheld
     channel = sent[0] if sent else ""
     parts = [f"{len(sent)} sent"] if sent else []
     if pending:
         parts.append(f"{pending} pending")
+    if withheld:
+        parts.append(f"{withheld} withheld")
     return f"{channel + ': ' if channel else ''}{', '.join(parts)}"
