@@ -15,7 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event, inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, create_engine
 
 from scrutiny.errors import ScrutinyError
@@ -139,6 +139,11 @@ def current_revision(url: str) -> str:
         return str(row[0]) if row else ""
 
 
+def known_revisions(url: str) -> set[str]:
+    """Every schema revision this version's migrations know (a newer database's is not among them)."""
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config(url)).walk_revisions()}
+
+
 def require_schema(url: str) -> None:
     try:
         revision = current_revision(url)
@@ -158,6 +163,40 @@ def session_scope(url: str) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+_DISK_FULL = ("disk is full", "no space left on device", "could not extend file")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether a database error says the disk under it is full (SQLite and PostgreSQL word it differently)."""
+    text = _first_line(exc).lower()
+    return any(marker in text for marker in _DISK_FULL)
+
+
+def database_failure(exc: BaseException) -> ScrutinyError | None:
+    """A database that failed under a running command, as the one line a user is shown; None otherwise.
+
+    The fault trials found a full disk (SQLite: "database or disk is full") and a restarted
+    PostgreSQL ("terminating connection due to administrator command") reaching the user as an
+    internal error. Both are the machine's, not the product's: each transaction rolled back, the
+    steps already committed stay, and running the command again finishes the work.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OperationalError | InterfaceError):
+            text = _first_line(seen)
+            if is_disk_full(seen):
+                return ScrutinyError(
+                    f"the disk holding the database is full (ENOSPC: {text}): the step being saved was not "
+                    "saved and what was saved before it is kept; free some space and run the command again"
+                )
+            return ScrutinyError(
+                f"the database stopped answering ({text}): the step being saved was not saved and what was "
+                "saved before it is kept; run the command again once the database is back"
+            )
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -15,6 +15,7 @@ from tests.imap_server import imap_account, imap_server  # noqa: F401 (the Dovec
 _PREFECT_SERVER_MODULES = {
     "test_deployments", "test_deployment_guard", "test_server_cli", "test_server_units", "test_two_workers",
     "test_ui_browser", "test_first_run", "test_interrupt", "test_temporary_server", "test_migration_0003",
+    "test_backup_during_run", "test_no_secrets",
 }  # fmt: skip
 _POSTGRES_MODULES = {"test_two_workers"}
 
@@ -98,6 +99,15 @@ def _postgres_database() -> Iterator[str]:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'home' / 'state' / 'scrutiny.db'}"
+    else:
+        yield from _postgres_database()
+
+
+@pytest.fixture
+def fresh_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A second, empty database of the same kind as `database_url`: another home's, e.g. to restore into."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'elsewhere' / 'state' / 'scrutiny.db'}"
     else:
         yield from _postgres_database()
 

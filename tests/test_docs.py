@@ -52,7 +52,10 @@ PAGES: dict[str, str] = {
     "operations.md": "operators",
     "operations-temporary-server.md": "operators and developers",
     "operations-processes.md": "operators and developers",
+    "backups.md": "operators",
+    "personal-data.md": "officers and operators",
     "architecture.md": "developers",
+    "evidence.md": "operators and developers",
 }
 
 COMMAND_OWNERS: dict[str, str] = {
@@ -86,6 +89,9 @@ COMMAND_OWNERS: dict[str, str] = {
     "scrutiny server start": "operations.md",
     "scrutiny server status": "operations.md",
     "scrutiny server stop": "operations.md",
+    "scrutiny backup": "backups.md",
+    "scrutiny restore": "backups.md",
+    "scrutiny contacts forget": "personal-data.md",
 }
 
 SETTING_OWNERS: dict[str, str] = {
@@ -93,6 +99,7 @@ SETTING_OWNERS: dict[str, str] = {
     "SCRUTINY_DATABASE_URL": "configuration.md",
     "SCRUTINY_TEMPLATES_DIR": "letters.md",
     "SCRUTINY_PDF": "letters.md",
+    "SCRUTINY_PDF_TIMEOUT_S": "letters.md",
     "SCRUTINY_SMTP_HOST": "email.md",
     "SCRUTINY_SMTP_PORT": "email.md",
     "SCRUTINY_SMTP_USERNAME": "email.md",

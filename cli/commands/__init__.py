@@ -1,8 +1,10 @@
 """One module per command; each registers its parser and handler."""
 
 from cli.commands import (
+    backup,
     calendar,
     committees,
+    contacts,
     init,
     items,
     letters,
@@ -25,6 +27,7 @@ COMMANDS = [
     timetable,
     calendar,
     committees,
+    contacts,
     plan,
     programme,
     items,
@@ -35,5 +38,6 @@ COMMANDS = [
     pack,
     run,
     templates,
+    backup,
     server,
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from email.utils import parseaddr
 
@@ -31,3 +32,27 @@ def mailbox(field: str, value: str) -> str:
 def bare_address(field: str, value: str) -> str:
     """Just the address part of a mailbox, for calendar ``mailto:`` values."""
     return parseaddr(mailbox(field, value))[1]
+
+
+# A forgotten person's address is replaced by one under the .invalid domain (RFC 2606), which no
+# mail server accepts: a record can say an e-mail went to "a person since forgotten", and nothing
+# can ever be sent there.
+REDACTED_DOMAIN = "redacted.invalid"
+
+
+def address_key(address: str) -> str:
+    """How an address is compared: trimmed and in lower case (Jane.Doe@X and jane.doe@x are one person)."""
+    return address.strip().lower()
+
+
+def address_sha256(address: str) -> str:
+    return hashlib.sha256(address_key(address).encode("utf-8")).hexdigest()
+
+
+def redacted_address(address: str) -> str:
+    """The stand-in kept where a forgotten person's address was, e.g. forgotten-1a2b3c4d5e6f@redacted.invalid."""
+    return f"forgotten-{address_sha256(address)[:12]}@{REDACTED_DOMAIN}"
+
+
+def is_redacted(address: str) -> bool:
+    return address_key(address).endswith("@" + REDACTED_DOMAIN)

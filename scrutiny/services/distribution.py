@@ -25,7 +25,7 @@ from scrutiny.delivery import build_letter_email
 from scrutiny.delivery.addresses import mailbox
 from scrutiny.errors import ScrutinyError
 from scrutiny.services.meetings import get_meeting
-from scrutiny.services.outbox import _invitation, compose_email, recipients_of
+from scrutiny.services.outbox import WITHHELD, _invitation, compose_email, recipients_of
 from scrutiny.workspace import Workspace
 from state import models
 
@@ -129,7 +129,7 @@ def pack_distribution(session: Session, *, meeting_id: str) -> list[VersionDistr
                 supplementary=document.kind == "supplementary-pack",
                 document_id=document.id,
                 sent=len(sent),
-                pending=len(deliveries) - len(sent),
+                pending=sum(1 for d in deliveries if d.state not in ("sent", WITHHELD)),
                 not_queued=[
                     m.name for m in members_with_address(session, meeting.committee_id) if m.email.lower() not in had
                 ],
@@ -161,7 +161,7 @@ def compose_pack_email(session: Session, workspace: Workspace, document: models.
     ).first()
     if pack is None or document.id is None:
         raise ScrutinyError(f"document {document.id}: no agenda pack v{document.version} recorded for {meeting.id}")
-    members = [r for r in recipients_of(session, document.id) if r.role == MEMBER_ROLE]
+    members = [r for r in recipients_of(session, document.id) if r.role == MEMBER_ROLE and r.state != WITHHELD]
     if not members:
         raise ScrutinyError(f"agenda pack v{pack.version} of {meeting.id}: no member with an e-mail address")
     file = workspace.resolve(pack.pdf_path or pack.docx_path)

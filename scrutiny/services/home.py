@@ -20,6 +20,7 @@ from sqlmodel import Session, SQLModel, col, select
 from scrutiny.config import load_committee_config
 from scrutiny.documents.atomic import write_bytes_atomic
 from scrutiny.errors import ScrutinyError
+from scrutiny.services.forgotten import check_not_forgotten
 from scrutiny.services.sync import SyncResult, sync_committee
 from scrutiny.settings import BUNDLED_CONFIG, Settings, get_settings
 from scrutiny.workspace import COMMITTEE_FILE, CommitteeContext, Workspace, load_workspace, retry_on_conflict
@@ -74,6 +75,7 @@ def _sync_if_changed(session: Session, *, workspace: Workspace, committee: Commi
     row = session.get(models.Committee, committee.id)
     if row is not None and row.config_sha256 == committee.config_sha256:
         return None
+    check_not_forgotten(workspace.settings, committee.config, committee.folder / COMMITTEE_FILE)
     return sync_committee(session, committee, workspace.stored_path(committee.folder / COMMITTEE_FILE))
 
 
@@ -112,6 +114,7 @@ def install_committee(settings: Settings, source: Path) -> InstalledCommittee:
 
 def _copy_committee_file(settings: Settings, source: Path) -> Path:
     config = load_committee_config(source)
+    check_not_forgotten(settings, config, source)
     target = settings.committees_dir / config.committee.id / COMMITTEE_FILE
     try:
         write_bytes_atomic(target, source.read_bytes())

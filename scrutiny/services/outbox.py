@@ -14,11 +14,14 @@ from sqlmodel import Session, col, select
 
 from scrutiny.dates import full_date, weekday_full_date
 from scrutiny.delivery import build_letter_email, build_meeting_invitation
+from scrutiny.delivery.addresses import is_redacted
 from scrutiny.errors import ScrutinyError
 from scrutiny.letters.kinds import KINDS
 from scrutiny.services.recipients import CopyRecipient
 from scrutiny.workspace import LONDON, CommitteeContext, Workspace
 from state import models
+
+WITHHELD = "withheld"  # a Delivery owed to someone since forgotten: never sent, in no header
 
 
 def queue_recipients(
@@ -32,8 +35,8 @@ def queue_recipients(
     wanted = [(to[0], to[1], role), *((c.email, c.name, "cc") for c in copies)]
     rows = []
     for address, name, kind in wanted:
-        if not address or address.lower() in existing:
-            continue
+        if not address or address.lower() in existing or is_redacted(address):
+            continue  # no address, already queued, or a person since forgotten
         existing.add(address.lower())
         rows.append({"document_id": document_id, "address": address, "name": name, "role": kind})
     session.flush()
@@ -59,8 +62,12 @@ def compose_email(session: Session, workspace: Workspace, document: models.Docum
         raise ScrutinyError(f"document {document.id}: its letter or meeting is missing")
     committee = workspace.committee(letter.committee_id)
     info = committee.config.committee
-    recipients = recipients_of(session, document.id)
+    # A recipient since forgotten ('scrutiny contacts forget') is in no header: the others get their copy.
+    recipients = [r for r in recipients_of(session, document.id) if r.state != WITHHELD]
     to = [r for r in recipients if r.role == "to"]
+    if not to and recipients:
+        # The addressee was forgotten before it went: those copied still get it, To the officer.
+        to = [models.Delivery(document_id=document.id, address=info.officer.email, name=info.officer.name, role="to")]
     if not to:
         raise ScrutinyError(f"letter {letter.id}: no recipient with an e-mail address")
     docx = workspace.resolve(document.path)
