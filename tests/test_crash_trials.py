@@ -1,14 +1,17 @@
 """Crash trials (issue 12): seeded SIGKILLs at random points of `run`, `letters`, `remind`, `pack` and
 `responses collect`, on SQLite and on PostgreSQL, with a real SMTP server and a real IMAP mailbox.
 
-One home lives through the letters, chasers, responses and packs of up to three winters. Each
-step's command is killed at a seeded uniform offset within the working time of an uncrashed run of
-the same step (from its first progress line to its last, measured once, in the first winter),
-counted from its first progress line, then run again to completion. After every step:
-each letter exists once with its current version and every file the database names is there,
-whole, with its hash; no file is half-written or empty, nor left without its row; no e-mail
-reached the SMTP server twice and every e-mail was sent (none left claimed or pending); every
-response that arrived was taken in; SQLite's integrity check is ok; no process is left.
+One home lives through the letters, chasers, responses and packs of up to three winters, each
+command a real `scrutiny` process against one Prefect API. Each step's command is SIGKILLed at a
+seeded uniform offset within the working time of an uncrashed run of the same step (from its first
+progress line to its last, measured in the first winter), counted from its first progress line;
+then it is run again to completion. After every step: each letter exists once, with each of its
+versions once; each chaser once, with its document; every file the database names is there, whole,
+with its hash, and no file is left without its row, empty or half-written; every e-mail is sent,
+and reached the SMTP server once (or, only when a killed run had it accepted and not yet marked
+sent, twice with the same Message-ID: the window no SMTP client can close); every response that
+arrived was taken in once; SQLite's integrity check is ok (PostgreSQL: no transaction left
+open); no process of the command is left.
 """
 
 from __future__ import annotations
@@ -24,17 +27,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from docx import Document
 from sqlalchemy import inspect, text
 from sqlmodel import Session, select
 
-from scrutiny.documents.atomic import file_sha256
 from state import models
 from state.db import get_engine
 from tests.counts import note
+from tests.fault_support import SinkHandler, empty_or_partial_files, free_port, recorded_files_are_whole, start_sink
 from tests.imap_server import ImapAccount
 from tests.intake_support import word_docx
-from tests.product_processes import half_written_files, start_command, wait_until_gone
-from tests.smtp_sink import SmtpSink, smtp_sink
+from tests.product_processes import RunningCommand, half_written_files, start_command, wait_until_gone
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")  # one Prefect API for every command, not one each
 
@@ -43,22 +46,29 @@ KILLS_PER_DATABASE = 10
 KINDS = ("run", "letters", "remind", "pack", "collect")
 LETTER_KINDS = ("request", "supplementary", "retimed")
 CHASER_KINDS = ("reminder", "overdue", "escalation")
-DOCUMENT_FOLDERS = ("letters", "packs", "responses", "outbox", "inbox")
+PHASES = {  # the last progress line before the kill: what the command was doing (or had just done)
+    "Placing": "planning",
+    "Collecting": "collecting",
+    "Writing letters": "writing letters",
+    "Writing chasers": "writing chasers",
+    "Sending e-mails": "sending e-mails",
+    "Assembling": "assembling packs",
+}
 
 
 @dataclass(frozen=True)
 class Step:
     kind: str  # the command: run, letters, remind, pack or collect
-    role: str  # its part in the year: steps of the same role do the same work for another meeting
+    role: str  # its part in the year: steps of one role do the same work for another meeting
     args: tuple[str, ...]
     arrivals: tuple[tuple[str, str], ...] = ()  # (letter, how) responses that arrive before the step
 
 
 def _winter(meeting: str, days: list[str]) -> list[Step]:
-    """One year's correspondence about `meeting` (dates from its timetable), each step with work to do."""
+    """One year's correspondence about `meeting`, on days from its timetable, each step with work to do."""
     plan, letters, remind, early, overdue, pack, late, last = days
     return [
-        Step("run", "plan (the day before the letter window)", ("run", "--as-of", plan)),
+        Step("run", "plan, the day before the letter window", ("run", "--as-of", plan)),
         Step("letters", "letters", ("letters", "--as-of", letters)),
         Step("remind", "reminders", ("remind", "--as-of", remind)),
         Step("collect", "responses", ("responses", "collect", "--as-of", early),
@@ -80,73 +90,85 @@ STORY = [
                                 "2029-01-15", "2029-01-16"]),
 ]  # fmt: skip
 
-# The working time of an uncrashed run of each step of the year (from its first progress line to its last),
-# measured once per file, on the first winter of whichever database comes first: the window a kill point
-# of the same step in a later winter (or on the other database) is drawn from.
-_uncrashed_s: dict[str, float] = {}
+# The working time of the latest uncrashed run of each step of the year (first progress line to last), kept
+# for the file: measured in the first winter of whichever database comes first, and updated whenever a
+# command ends before its kill point. A kill point of a later step of the same role is drawn from it.
+_working_s: dict[str, float] = {}
 
 
 @dataclass
 class Tally:
-    kills: Counter[str]
-    phases: Counter[str]
+    kills: Counter[str] = field(default_factory=Counter)
+    phases: Counter[str] = field(default_factory=Counter)
     measured: int = 0
     reruns: int = 0
-    finished_first: int = 0  # the command ended before its kill point: no kill, the next step is tried
+    finished_first: int = 0  # ended before its kill point: its step was done uncrashed
     files_checked: int = 0
     responses: int = 0
-    # (Message-ID, recipient) of e-mails a killed run had handed over without recording the server's answer
+    # (Message-ID, recipient) the SMTP server accepted from a killed run that had not yet marked them sent
     in_doubt: set[tuple[str, str]] = field(default_factory=set)
-    repeats: int = 0  # of those, how many the server had in fact taken, and so got again from the re-run
+    repeats: int = 0  # of those, how many the re-run sent again (so the server holds two copies)
 
 
-def test_seeded_sigkills_lose_and_duplicate_nothing(
-    database_url: str, tmp_path: Path, imap_account: ImapAccount
-) -> None:
-    engine_name = database_url.split(":", 1)[0].split("+", 1)[0]
-    rng = random.Random(f"{SEED}-{engine_name}")
-    home, tmp = tmp_path / "home", tmp_path / "tmp"
-    home.mkdir()
+@dataclass
+class Trial:
+    home: Path
+    database_url: str
+    api: str
+    settings: dict[str, str]
+    sink: SinkHandler
+    account: ImapAccount
+    rng: random.Random
+    tally: Tally = field(default_factory=Tally)
+
+    def start(self, step: Step, name: str) -> RunningCommand:
+        return start_command(
+            list(step.args), self.home, self.database_url, self.home.parent / "tmp" / name, self.api, self.settings
+        )
+
+
+def test_seeded_sigkills_lose_and_duplicate_nothing(home: Path, database_url: str, imap_account: ImapAccount) -> None:
     from prefect.settings import PREFECT_API_URL
 
-    api = str(PREFECT_API_URL.value())
-    tally = Tally(Counter(), Counter())
-    with smtp_sink() as sink:
-        settings = {**sink.settings(), **_imap_settings(imap_account)}
+    engine = database_url.split(":", 1)[0].split("+", 1)[0]
+    port = free_port()
+    controller, sink = start_sink(port)
+    smtp = {"SCRUTINY_SMTP_HOST": "127.0.0.1", "SCRUTINY_SMTP_PORT": str(port), "SCRUTINY_SMTP_STARTTLS": "false",
+            "SCRUTINY_DELIVERY_RETRY_DELAYS": "0"}  # fmt: skip
+    trial = Trial(home, database_url, str(PREFECT_API_URL.value()), smtp | _imap_settings(imap_account), sink,
+                  imap_account, random.Random(f"{SEED}-{engine}"))  # fmt: skip
+    tally = trial.tally
+    try:
         for number, step in enumerate(STORY):
-            if sum(tally.kills.values()) >= KILLS_PER_DATABASE and all(tally.kills[k] for k in KINDS):
+            if sum(tally.kills.values()) >= KILLS_PER_DATABASE and all(tally.kills[kind] for kind in KINDS):
                 break
-            _arrive(step, home, imap_account, tmp_path / "made")
+            _arrive(trial, step)
             before = _work_done(database_url)
-            where = f"step {number} ({' '.join(step.args)}, {engine_name})"
-            if step.role not in _uncrashed_s:
-                _uncrashed_s[step.role] = _run_to_end(
-                    step, home, database_url, tmp / f"{number}-measure", api, settings
-                )
+            if step.role not in _working_s:
+                _working_s[step.role] = _run_to_end(trial, step, f"{number}-measured")
                 tally.measured += 1
-            else:
-                killed = _run_and_kill(step, home, database_url, tmp / f"{number}-killed", api, settings, rng, tally)
-                if killed:
-                    _run_to_end(step, home, database_url, tmp / f"{number}-rerun", api, settings)
-                    tally.reruns += 1
-            assert _work_done(database_url) > before, f"{where}: did nothing, so its kill tested nothing"
-            _check_invariants(home, database_url, sink, step, imap_account, tally, where)
+            elif _run_and_kill(trial, step, f"{number}-killed"):
+                _run_to_end(trial, step, f"{number}-rerun")
+                tally.reruns += 1
+            where = f"step {number} ({' '.join(step.args)}, {engine})"
+            assert _work_done(database_url) > before, f"{where}: did nothing, so a kill in it tested nothing"
+            _check(trial, step, where)
+    finally:
+        controller.stop()
 
     kills = sum(tally.kills.values())
-    received = len(sink.received)
-    by_kind = ", ".join(f"{tally.kills[kind]} {kind}" for kind in KINDS)
-    phases = ", ".join(f"{n} {phase}" for phase, n in tally.phases.most_common())
     note(
-        f"crash trials ({engine_name}): {kills} SIGKILLs ({by_kind}; last progress line before the kill: {phases}); "
-        f"{tally.reruns} re-runs completed, {tally.measured} uncrashed runs measured, "
-        f"{tally.finished_first} ended before their kill point; {received} e-mails received, 0 lost, 0 twice "
-        f"but {tally.repeats} of {len(tally.in_doubt)} killed between the final '.' and the server's answer "
-        f"(sent again, same Message-ID); {tally.responses} responses taken in once; "
-        f"{tally.files_checked} file checks; "
-        + ("integrity ok" if engine_name == "sqlite" else "no transaction left open")
+        f"crash trials ({engine}): {kills} SIGKILLs ({', '.join(f'{tally.kills[k]} {k}' for k in KINDS)}; "
+        f"last progress before the kill: {', '.join(f'{n} {p}' for p, n in tally.phases.most_common())}); "
+        f"{tally.reruns} re-runs completed, {tally.measured} uncrashed runs measured, {tally.finished_first} "
+        f"ended before their kill point; {len(sink.pairs())} e-mails received, 0 lost, 0 duplicates, "
+        f"{len(tally.in_doubt)} accepted by the server before a kill but not yet marked sent, {tally.repeats} of "
+        f"them sent again (same Message-ID); {tally.responses} responses taken in once; {tally.files_checked} "
+        f"recorded files whole; " + ("integrity ok" if engine == "sqlite" else "no transaction left open")
     )
-    assert kills >= KILLS_PER_DATABASE, f"only {kills} SIGKILLs landed: {tally}"
-    assert all(tally.kills[kind] for kind in KINDS), tally.kills
+    assert kills >= KILLS_PER_DATABASE and all(tally.kills[kind] for kind in KINDS), (
+        f"the story ran out with {kills} SIGKILLs {dict(tally.kills)}: {tally.finished_first} ended first"
+    )
 
 
 def _imap_settings(account: ImapAccount) -> dict[str, str]:
@@ -160,114 +182,89 @@ def _imap_settings(account: ImapAccount) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------------------
-# Running, killing, re-running
+# Running, killing, running again
 
 
-def _run_to_end(step: Step, home: Path, database_url: str, tmp: Path, api: str, settings: dict[str, str]) -> float:
-    """Run the command to its end (exit 0); returns its working time: from its first progress line to its last."""
-    command = start_command(list(step.args), home, database_url, tmp, api, settings)
+def _run_to_end(trial: Trial, step: Step, name: str) -> float:
+    """Run the command to its end (exit 0); returns its working time: first progress line to last."""
+    command = trial.start(step, name)
     code = command.finish(timeout_s=300)
     assert code == 0, f"{' '.join(step.args)} exited {code}:\n{command.stderr}"
+    _assert_nothing_left(command, f"{' '.join(step.args)} (completed)")
+    return _working_time(command, step)
+
+
+def _working_time(command: RunningCommand, step: Step) -> float:
     assert command.lines, f"{' '.join(step.args)} printed no progress"
-    _assert_nothing_left(command.marker, f"{' '.join(step.args)} (completed)")
     return command.lines[-1][0] - command.lines[0][0]
 
 
-def _run_and_kill(
-    step: Step,
-    home: Path,
-    database_url: str,
-    tmp: Path,
-    api: str,
-    settings: dict[str, str],
-    rng: random.Random,
-    tally: Tally,
-) -> bool:
+def _run_and_kill(trial: Trial, step: Step, name: str) -> bool:
     """Start the command and SIGKILL it at a seeded offset within its working time; True if it was killed.
 
-    The offset counts from the command's first progress line (imports, the database and the flow's start
-    come before it, and take longer the more loaded the machine), so kill points spread over the work:
-    planning, collecting, writing, sending, assembling.
+    The offset counts from the command's first progress line: imports, the database and the flow's
+    start come before it and take longer the more loaded the machine, so the kill points spread over
+    the work itself (planning, collecting, writing, sending, assembling) whatever the load.
     """
-    offset = rng.uniform(0.0, _uncrashed_s[step.role])
-    command = start_command(list(step.args), home, database_url, tmp, api, settings)
+    offset = trial.rng.uniform(0.0, _working_s[step.role])
+    received_before = len(trial.sink.pairs())
+    command = trial.start(step, name)
     command.wait_for_line("", timeout_s=300)
     deadline = (command.lines[0][0] if command.lines else time.monotonic()) + offset
     while command.process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
-    if command.process.poll() is not None:
-        assert command.finish(timeout_s=30) == 0, command.stderr
-        tally.finished_first += 1
-        return False
-    phase = _phase(command.lines[-1][1] if command.lines else "")
-    command.process.send_signal(signal.SIGKILL)  # the command alone, as the OOM killer or a power cut would
+    phase = next((p for prefix, p in PHASES.items() if command.lines and command.lines[-1][1].startswith(prefix)), "")
+    if command.process.poll() is None:
+        command.process.send_signal(signal.SIGKILL)  # the command alone, as the OOM killer or a power cut would
     code = command.finish(timeout_s=30)
-    if code == 0:  # it ended between the look and the kill
-        tally.finished_first += 1
+    _assert_nothing_left(command, f"{' '.join(step.args)} (killed {offset:.1f} s in, {phase or 'starting'})")
+    if code == 0:  # it ended first: an uncrashed run, and a fresher measure of the step's working time
+        _working_s[step.role] = _working_time(command, step)
+        trial.tally.finished_first += 1
         return False
     assert code == -signal.SIGKILL, f"{' '.join(step.args)} exited {code}:\n{command.stderr}"
-    tally.kills[step.kind] += 1
-    tally.phases[phase] += 1
-    with _session(database_url) as session:
-        handed_over = session.exec(select(models.Delivery).where(models.Delivery.state == "handed-over")).all()
-    tally.in_doubt |= {(d.message_id, d.address.lower()) for d in handed_over}
-    _assert_nothing_left(command.marker, f"{' '.join(step.args)} (killed at {offset:.1f} s, {phase})")
+    trial.tally.kills[step.kind] += 1
+    trial.tally.phases[phase or "starting"] += 1
+    # What the server accepted from the killed run and the run did not mark sent, it sends again: the
+    # unavoidable window between the server's "250" and the mark (the repeat keeps its Message-ID).
+    with _session(trial.database_url) as session:
+        marked = {(d.message_id, d.address.lower()) for d in session.exec(select(models.Delivery)) if d.state == "sent"}
+    trial.tally.in_doubt |= set(trial.sink.pairs()[received_before:]) - marked
     return True
 
 
-def _phase(last_line: str) -> str:
-    """What the command was doing, from its last progress line."""
-    for prefix, phase in (
-        ("Placing", "planning"),
-        ("Collecting", "collecting"),
-        ("Writing letters", "writing letters"),
-        ("Writing chasers", "writing chasers"),
-        ("Sending e-mails", "sending e-mails"),
-        ("Assembling", "assembling packs"),
-    ):
-        if last_line.startswith(prefix):
-            return phase
-    return "starting"
-
-
-def _assert_nothing_left(marker: str, what: str) -> None:
-    left = wait_until_gone(marker, timeout_s=5)
+def _assert_nothing_left(command: RunningCommand, what: str) -> None:
+    left = wait_until_gone(command.marker, timeout_s=5)
     assert not left, f"{what}: processes left behind: {[(p.pid, p.cmdline[:80]) for p in left]}"
 
 
 # --------------------------------------------------------------------------------------
-# Responses arriving
+# Responses arriving: by IMAP, as an .eml in the inbox folder, as a document named with the reference
 
 
-def _arrive(step: Step, home: Path, account: ImapAccount, made: Path) -> None:
+def _arrive(trial: Trial, step: Step) -> None:
+    inbox = trial.home / "inbox"
     for letter_id, how in step.arrivals:
-        document = _response(made, letter_id)
-        if how == "inbox document":  # named with the letter's reference
-            target = home / "inbox" / f"{letter_id} response.docx"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(document.read_bytes())
+        document = _response(trial.home.parent / "made", letter_id)
+        if how == "inbox document":
+            inbox.mkdir(exist_ok=True)
+            (inbox / f"{letter_id} response.docx").write_bytes(document.read_bytes())
             continue
-        raw = _response_email(letter_id, document, _sent_day(step))
+        sent = dt.date.fromisoformat(step.args[-1]) - dt.timedelta(days=1)
+        raw = _response_email(letter_id, document, sent)
         if how == "imap":
-            account.append(raw)
+            trial.account.append(raw)
         else:
-            target = home / "inbox" / f"{letter_id}.eml"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(raw)
+            inbox.mkdir(exist_ok=True)
+            (inbox / f"{letter_id}.eml").write_bytes(raw)
 
 
 def _response(made: Path, letter_id: str) -> Path:
     path = word_docx(made / letter_id, f"{letter_id} written response.docx")
-    from docx import Document
-
     document = Document(str(path))  # each respondent's own words: no two responses share a hash
     document.add_paragraph(f"This is the written response to our reference {letter_id}.")
     document.save(str(path))
     return path
-
-
-def _sent_day(step: Step) -> dt.date:
-    return dt.date.fromisoformat(step.args[-1]) - dt.timedelta(days=1)
 
 
 def _response_email(letter_id: str, document: Path, day: dt.date) -> bytes:
@@ -276,7 +273,7 @@ def _response_email(letter_id: str, document: Path, day: dt.date) -> bytes:
     message["To"] = "tracey.anderson@hackney.example"
     message["Subject"] = f"RE: request for a written update (ref {letter_id})"
     message["Date"] = f"{day.strftime('%a, %d %b %Y')} 10:00:00 +0000"
-    message["Message-ID"] = f"<response-{letter_id}@respondent.example>"
+    message["Message-ID"] = _response_key(letter_id)
     message.set_content("Please find our written response attached.")
     message.add_attachment(
         document.read_bytes(),
@@ -287,8 +284,12 @@ def _response_email(letter_id: str, document: Path, day: dt.date) -> bytes:
     return message.as_bytes()
 
 
+def _response_key(letter_id: str) -> str:
+    return f"<response-{letter_id}@respondent.example>"
+
+
 # --------------------------------------------------------------------------------------
-# What must hold after every re-run
+# What must hold after every step
 
 
 def _session(database_url: str) -> Session:
@@ -296,116 +297,123 @@ def _session(database_url: str) -> Session:
 
 
 def _work_done(database_url: str) -> int:
-    """Everything a step can add: documents, deliveries, responses, packs, items planned (0 before the schema)."""
+    """Rows a step can add: documents, deliveries, responses, packs, items planned (0 before the schema)."""
     if database_url.startswith("sqlite:///") and not Path(database_url.removeprefix("sqlite:///")).exists():
-        return 0  # the first command creates the database; looking would create an empty file first
+        return 0  # the first command creates the database: looking now would create an empty file
     if not inspect(get_engine(database_url)).has_table("document"):
         return 0
     with _session(database_url) as session:
-        return sum(
-            len(session.exec(select(table.id)).all())  # type: ignore[attr-defined]
-            for table in (models.Document, models.Delivery, models.Response, models.Pack, models.AgendaItem)
-        )
+        tables: tuple[Any, ...] = (models.Document, models.Delivery, models.Response, models.Pack, models.AgendaItem)
+        return sum(len(session.exec(select(table.id)).all()) for table in tables)
 
 
-def _check_invariants(
-    home: Path,
-    database_url: str,
-    sink: SmtpSink,
-    step: Step,
-    account: ImapAccount,
-    tally: Tally,
-    where: str,
-) -> None:
-    with _session(database_url) as session:
+def _check(trial: Trial, step: Step, where: str) -> None:
+    with _session(trial.database_url) as session:
         letters = session.exec(select(models.Letter)).all()
         documents = session.exec(select(models.Document)).all()
         reminders = session.exec(select(models.Reminder)).all()
         deliveries = session.exec(select(models.Delivery)).all()
         responses = session.exec(select(models.Response)).all()
         packs = session.exec(select(models.Pack)).all()
-        inbound = {m.message_id: m for m in session.exec(select(models.InboundMessage))}
+        inbound = session.exec(select(models.InboundMessage)).all()
+    _check_letters(letters, documents, reminders, where)
+    _check_files(trial, documents, responses, packs, where)
+    _check_emails(trial, deliveries, where)
+    _check_responses(trial, step, responses, inbound, where)
+    _check_database(trial.database_url, where)
 
-    # Each letter once, with each of its versions once and the current one among them.
+
+def _check_letters(
+    letters: list[models.Letter], documents: list[models.Document], reminders: list[models.Reminder], where: str
+) -> None:
+    """Each letter once, with each of its versions once (the current one among them); each chaser once."""
     versions: dict[str, list[int]] = {}
     for document in documents:
         if document.kind in LETTER_KINDS and document.letter_id:
             versions.setdefault(document.letter_id, []).append(document.version)
     for letter in letters:
-        assert sorted(versions.get(letter.id, [])) == list(range(1, letter.version + 1)), (
-            f"{where}: letter {letter.id} v{letter.version} has versions {sorted(versions.get(letter.id, []))}"
-        )
-    # Each chaser once (the unique row is the claim), with its document.
-    chaser_documents = {d.id or 0: d for d in documents if d.kind in CHASER_KINDS}
-    assert sorted(r.document_id or 0 for r in reminders) == sorted(chaser_documents), f"{where}: chasers and documents"
-    for reminder in reminders:
-        assert chaser_documents[reminder.document_id or 0].kind == reminder.kind, f"{where}: {reminder}"
+        found = sorted(versions.get(letter.id, []))
+        assert found == list(range(1, letter.version + 1)), f"{where}: {letter.id} v{letter.version}: {found}"
+    chasers = {d.id or 0: d.kind for d in documents if d.kind in CHASER_KINDS}
+    assert sorted(r.document_id or 0 for r in reminders) == sorted(chasers), (
+        f"{where}: chasers recorded {[(r.letter_id, r.kind, r.document_id) for r in reminders]}, "
+        f"chaser documents {chasers}"
+    )
+    assert all(chasers[r.document_id] == r.kind for r in reminders if r.document_id), f"{where}: chaser kinds"
 
-    # Every file the database names is whole, with its hash; every file written has its row.
-    named = {d.path: d.sha256 for d in documents} | {r.path: r.sha256 for r in responses}
-    named |= {p.docx_path: p.sha256 for p in packs}
-    for stored, sha in named.items():
-        path = home / stored
-        assert path.is_file() and path.stat().st_size > 0, f"{where}: {stored} is missing or empty"
-        assert file_sha256(path) == sha, f"{where}: {stored} does not match its recorded SHA-256"
-        tally.files_checked += 1
-    written = [
-        str(p.relative_to(home))
+
+def _check_files(
+    trial: Trial,
+    documents: list[models.Document],
+    responses: list[models.Response],
+    packs: list[models.Pack],
+    where: str,
+) -> None:
+    """Every file the database names is whole with its hash; every file written has its row; none is
+    empty or half-written."""
+    home = trial.home
+    assert recorded_files_are_whole(home) == [], f"{where}: {recorded_files_are_whole(home)}"
+    named = {d.path for d in documents} | {r.path for r in responses} | {p.docx_path for p in packs}
+    trial.tally.files_checked += len(named)
+    written = {
+        str(path.relative_to(home))
         for folder in ("letters", "packs", "responses")
         if (home / folder).exists()
-        for p in (home / folder).rglob("*")
-        if p.is_file() and "draft" not in p.relative_to(home).parts  # drafts are rewritten and never recorded
-    ]
-    assert sorted(set(written) - set(named)) == [], f"{where}: files without their row"
-    assert half_written_files(home) == [], f"{where}: half-written files {half_written_files(home)}"
-    empty = [
-        str(p.relative_to(home))
-        for folder in DOCUMENT_FOLDERS
-        if (home / folder).exists()
-        for p in (home / folder).rglob("*")
-        if p.is_file() and p.stat().st_size == 0
-    ]
-    assert empty == [], f"{where}: empty files {empty}"
+        for path in (home / folder).rglob("*")
+        if path.is_file() and "draft" not in path.relative_to(home).parts  # drafts are rewritten, never recorded
+    }
+    assert sorted(written - named) == [], f"{where}: files without their row"
+    assert empty_or_partial_files(home) == [], f"{where}: {empty_or_partial_files(home)}"
+    assert half_written_files(home) == [], f"{where}: {half_written_files(home)}"
 
-    # Every e-mail sent, each once at the SMTP server: none lost, none twice, but for a run killed in the
-    # unavoidable window (handed over, the server's answer not yet recorded), whose repeat keeps its Message-ID.
+
+def _check_emails(trial: Trial, deliveries: list[models.Delivery], where: str) -> None:
+    """Every e-mail sent, and received once: twice only if the server had it from a killed run that had
+    not marked it sent (then with the same Message-ID), never lost, never under two Message-IDs."""
     unsent = [(d.document_id, d.address, d.state) for d in deliveries if d.state != "sent"]
-    assert unsent == [], f"{where}: e-mails not sent after a completed re-run: {unsent}"
+    assert unsent == [], f"{where}: e-mails not sent after a completed run: {unsent}"
     recorded = {(d.message_id, d.address.lower()) for d in deliveries}
-    assert len(recorded) == len(deliveries), f"{where}: two recipients recorded with one Message-ID"
-    received = Counter((r.message_id, r.recipient) for r in sink.received)
+    received = Counter(trial.sink.pairs())
     assert set(received) == recorded, (
-        f"{where}: sent but not received {sorted(recorded - set(received))}, "
+        f"{where}: recorded but not received {sorted(recorded - set(received))}, "
         f"received but not recorded {sorted(set(received) - recorded)}"
     )
     twice = {pair: n for pair, n in received.items() if n > 1}
-    assert all(n == 2 and pair in tally.in_doubt for pair, n in twice.items()), (
-        f"{where}: e-mails that reached the SMTP server more than once: {twice} (in doubt: {tally.in_doubt})"
+    assert all(n == 2 and pair in trial.tally.in_doubt for pair, n in twice.items()), (
+        f"{where}: e-mails that reached the SMTP server more than once: {twice}"
     )
-    tally.repeats = len(twice)
-    by_subject = Counter((r.subject, r.recipient) for r in sink.received)
-    assert sum(by_subject.values()) - len(by_subject) == tally.repeats, f"{where}: one letter, two Message-IDs"
+    trial.tally.repeats = len(twice)
+    subjects = Counter((str(m["Subject"]), rcpt.lower()) for m, rcpts in trial.sink.received for rcpt in rcpts)
+    assert sum(subjects.values()) - len(subjects) == len(twice), f"{where}: one letter sent under two Message-IDs"
 
-    # Every response that arrived was taken in, once, and left its inbox.
+
+def _check_responses(
+    trial: Trial, step: Step, responses: list[models.Response], inbound: list[models.InboundMessage], where: str
+) -> None:
+    """Every response that arrived was taken in, once, and left the inbox folder or was marked seen."""
     for letter_id, how in step.arrivals:
-        key = f"<response-{letter_id}@respondent.example>" if how != "inbox document" else None
-        matches = [m for k, m in inbound.items() if (k == key if key else m.letter_id == letter_id)]
-        assert [m.outcome for m in matches] == ["recorded"], f"{where}: the response to {letter_id} ({how}): {matches}"
-        tally.responses += 1
+        taken = [
+            m.outcome
+            for m in inbound
+            if (m.letter_id == letter_id and m.message_id.startswith("file:"))
+            or (how != "inbox document" and m.message_id == _response_key(letter_id))
+        ]
+        assert taken == ["recorded"], f"{where}: the response to {letter_id} ({how}): {taken}"
+        trial.tally.responses += 1
     if step.arrivals:
-        assert [p.name for p in (home / "inbox").iterdir() if p.is_file()] == [], f"{where}: left in the inbox"
-        assert all("\\Seen" in flags for flags, _ in account.messages("INBOX")), f"{where}: IMAP messages not seen"
+        left = [p.name for p in (trial.home / "inbox").iterdir() if p.is_file()]
+        assert left == [], f"{where}: left in the inbox folder: {left}"
+        unseen = [flags for flags, _ in trial.account.messages("INBOX") if "\\Seen" not in flags]
+        assert unseen == [], f"{where}: {len(unseen)} IMAP messages not marked seen"
     assert len({(r.request_id, r.sha256) for r in responses}) == len(responses), f"{where}: a response twice"
-
-    _check_database(database_url, where)
 
 
 def _check_database(database_url: str, where: str) -> None:
     engine = get_engine(database_url)
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
-            result: list[Any] = list(connection.execute(text("PRAGMA integrity_check")))
-            assert [row[0] for row in result] == ["ok"], f"{where}: SQLite integrity check: {result}"
+            result = [row[0] for row in connection.execute(text("PRAGMA integrity_check"))]
+            assert result == ["ok"], f"{where}: SQLite integrity check: {result}"
         else:  # a killed client's transaction must not linger, holding its locks
             open_transactions = connection.execute(
                 text(
