@@ -33,6 +33,7 @@ from sqlmodel import Session, select
 
 from state import models
 from state.db import get_engine
+from tests.cli_helpers import run_cli
 from tests.counts import note
 from tests.fault_support import SinkHandler, empty_or_partial_files, free_port, recorded_files_are_whole, start_sink
 from tests.imap_server import ImapAccount
@@ -164,11 +165,36 @@ def test_seeded_sigkills_lose_and_duplicate_nothing(home: Path, database_url: st
         f"ended before their kill point; {len(sink.pairs())} e-mails received, 0 lost, 0 duplicates, "
         f"{len(tally.in_doubt)} accepted by the server before a kill but not yet marked sent, {tally.repeats} of "
         f"them sent again (same Message-ID); {tally.responses} responses taken in once; {tally.files_checked} "
-        f"recorded files whole; " + ("integrity ok" if engine == "sqlite" else "no transaction left open")
+        f"checks of a recorded file (whole, its hash); "
+        + ("integrity ok" if engine == "sqlite" else "no transaction left open")
     )
     assert kills >= KILLS_PER_DATABASE and all(tally.kills[kind] for kind in KINDS), (
         f"the story ran out with {kills} SIGKILLs {dict(tally.kills)}: {tally.finished_first} ended first"
     )
+
+
+def test_a_chaser_cut_short_leaves_nothing_recorded(
+    sqlite_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a kill while a chaser was written left, found by the trials on SQLite (PostgreSQL had it
+    right): its claim row alone was committed, as the SAVEPOINT that inserted it had opened the
+    transaction, so the chaser stayed "sent" with no document or e-mail. Here, deterministically."""
+    from scrutiny.services import chasers
+    from scrutiny.services.home import open_workspace
+
+    monkeypatch.setenv("SCRUTINY_PDF", "false")
+    assert run_cli(capsys, "run", "--as-of", "2026-11-21").code == 0  # the letters go out
+    workspace = open_workspace()
+    day = dt.date(2027, 1, 4)
+    committee = workspace.committee("living-in-hackney")
+    with workspace.session() as session:
+        letter_id, kind = chasers.chasers_due(session, committee, day)[0]
+    with pytest.raises(RuntimeError), workspace.session() as session:
+        assert chasers.write_chaser(session, workspace, committee, letter_id, kind, day) is not None
+        raise RuntimeError("the run dies before the chaser's transaction commits")
+    with workspace.session() as session:
+        assert session.exec(select(models.Reminder)).all() == []
+        assert (letter_id, kind) in chasers.chasers_due(session, committee, day)  # so the next run sends it
 
 
 def _imap_settings(account: ImapAccount) -> dict[str, str]:
