@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import PurePath
 
 # Before anything imports Prefect: the CLI prints its own result and progress, never the engine's logging.
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
@@ -26,8 +27,9 @@ EXIT_BOUND_S = 10.0  # after the command's result, Prefect's at-exit hooks get t
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        # argparse prints usage on two lines; keep the one line the user needs.
-        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        # argparse prints usage on two lines; keep the one line the user needs, in the one shape every
+        # error has ("scrutiny: error: ..."), naming the subcommand's help.
+        self.exit(2, f"scrutiny: error: {message} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     own_process = argv is None
     parser = build_parser()
     args = parser.parse_args(argv)
+    _refuse_unusable_values(parser, args)
     with interrupts.interrupts_handled(exit_deadline_s=INTERRUPT_EXIT_S if own_process else None):
         try:
             code = _run(args)
@@ -56,6 +59,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     if own_process:
         interrupts.exit_within(EXIT_BOUND_S, code)
     return code
+
+
+def _refuse_unusable_values(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """An empty ID, date or name (a script's unset variable) is refused, never taken for "not given":
+    `--as-of ""` must not run as of today, nor `--meeting ""` for every meeting. A NUL byte, which no
+    file name or ID can hold, is refused here too."""
+    for dest, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and not v.strip() for v in values):
+            parser.error(f"an empty value was given for {_argument_name(parser, dest) or dest}")
+        if any(isinstance(v, str | PurePath) and "\x00" in str(v) for v in values):
+            parser.error(f"the value given for {_argument_name(parser, dest) or dest} contains a NUL byte")
+
+
+def _argument_name(parser: argparse.ArgumentParser, dest: str) -> str | None:
+    """How the user wrote the argument: '--as-of', or 'MEETING_ID' for a positional one."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                if (name := _argument_name(sub, dest)) is not None:
+                    return name
+        elif action.dest == dest:
+            return max(action.option_strings, key=len) if action.option_strings else str(action.metavar or dest)
+    return None
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -86,13 +113,22 @@ def _run(args: argparse.Namespace) -> int:
         if cause is not None:
             print(f"scrutiny: error: {cause}", file=sys.stderr)
             return cause.exit_code
-        first = (str(exc).strip().splitlines() or [""])[0]
-        print(f"scrutiny: internal error: {type(exc).__name__}: {first}", file=sys.stderr)
-        return 1
+        if isinstance(exc, OSError) and exc.filename is not None:
+            # A file the command was given or had to use that the system refused (a name too long,
+            # no permission, a full disk): the user's to fix, in one line.
+            print(f"scrutiny: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        return _internal_error(exc)
     except BaseException:
         if interrupts.received_signal() is not None:  # e.g. Prefect's TerminationSignal for a SIGTERM mid-flow
             return _interrupted()
         raise
+
+
+def _internal_error(exc: BaseException) -> int:
+    first = (str(exc).strip().splitlines() or [""])[0]
+    print(f"scrutiny: internal error: {type(exc).__name__}: {first}", file=sys.stderr)
+    return 1
 
 
 def _interrupted() -> int:

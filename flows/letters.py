@@ -57,7 +57,14 @@ def issue_request_letters_flow(
         letter_ids, reissue = [], False
         for committee in scope:
             letter_ids += retry_on_conflict(
-                workspace, partial(letters.letters_ready, committee=committee, as_of=day, meeting_id=meeting_id)
+                workspace,
+                partial(
+                    letters.letters_ready_to_write,
+                    workspace=workspace,
+                    committee=committee,
+                    as_of=day,
+                    meeting_id=meeting_id,
+                ),
             )
     written: list[int | None] = []
     with libreoffice_session(), progress.track(total=len(letter_ids), label="Writing letters") as bar:

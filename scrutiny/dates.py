@@ -1,8 +1,26 @@
-"""The one place dates and times are written out for people, in the council's styles."""
+"""The one place dates and times are written out for people, in the council's styles, and the
+range of days the workflow works in."""
 
 from __future__ import annotations
 
 import datetime as dt
+
+# The days a meeting, a deadline or an --as-of may fall on. Date rules step years back and
+# forward (working days, municipal years, chaser ladders), so the calendar's own ends
+# (0001-01-01, 9999-12-31) would overflow; no committee meets outside these.
+EARLIEST = dt.date(1970, 1, 1)
+LATEST = dt.date(2199, 12, 31)
+
+
+def in_range(day: dt.date) -> bool:
+    return EARLIEST <= day <= LATEST
+
+
+def range_problem(day: dt.date) -> str:
+    """Why a day is refused, for a one-line error: '0001-01-01 is outside 1970-01-01..2199-12-31'."""
+    return (
+        f"{day.isoformat()} is outside the days the workflow works in ({EARLIEST.isoformat()} to {LATEST.isoformat()})"
+    )
 
 
 def full_date(day: dt.date) -> str:

@@ -20,6 +20,8 @@ from icalendar import Calendar, Component, vBroken
 from icalendar.timezone import tzp
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
+from scrutiny.dates import in_range, range_problem
+from scrutiny.documents.reading import read_regular_file
 from scrutiny.errors import ScrutinyError
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -105,10 +107,13 @@ def parse_meetings_ics(
         raise ScrutinyError(f"{source}: not a valid iCalendar file ({_describe(exc)})") from exc
 
 
+MAX_ICS_BYTES = 50 << 20  # years of a whole council's calendar
+
+
 def _read_text(path: Path, source: str) -> bytes:
     """The file's bytes, checked to be UTF-8 text (BOM removed)."""
     try:
-        raw = Path(path).read_bytes()
+        raw = read_regular_file(Path(path), MAX_ICS_BYTES)
     except FileNotFoundError as exc:
         raise ScrutinyError(f"{source}: file not found") from exc
     except IsADirectoryError as exc:
@@ -237,6 +242,8 @@ def _meeting(
             raise _EventProblem("DTSTART is neither a date nor a date-time")
         start = start_value.astimezone(LONDON)
         end = _end(event, start, timezones)
+    if not in_range(start.date()):
+        raise _EventProblem(f"it starts on {range_problem(start.date())}")
     title = _text(_single(event, "SUMMARY")).strip()
     venue = _text(_single(event, "LOCATION")).strip() or default_venue
     status = _text(_single(event, "STATUS")).strip().upper()

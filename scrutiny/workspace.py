@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from scrutiny.config import CommitteeConfig, load_committee_config
+from scrutiny.dates import in_range, range_problem
 from scrutiny.errors import ScrutinyError
 from scrutiny.settings import Settings
 from scrutiny.timetable import MeetingTimetable, compute_timetable
@@ -177,9 +178,12 @@ def today_in_london() -> dt.date:
 def parse_date(text: str, *, what: str = "date") -> dt.date:
     """Parse an ISO date given by a user; a bad one is a one-line error."""
     try:
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
     except (ValueError, AttributeError):
         raise ScrutinyError(f"{what} {text!r} is not a date: use YYYY-MM-DD, e.g. 2026-11-21") from None
+    if not in_range(day):
+        raise ScrutinyError(f"{what} {range_problem(day)}")
+    return day
 
 
 def retry_on_conflict(workspace: Workspace, work: Callable[[Session], T], attempts: int = 3) -> T:

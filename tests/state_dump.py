@@ -7,23 +7,27 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, select
+from sqlalchemy import MetaData, inspect, select
 
 from state.db import get_engine
 
 # Not the product's data: Prefect's own home, the SQLite files (compared row by row instead) and
 # the migration lock file beside them.
 _NOT_DATA = (".prefect", "state")
+_reflected: dict[str, MetaData] = {}  # the tables of each database, read once (reflecting is slow)
 
 
 def database_rows(url: str) -> dict[str, list[tuple[str, ...]]]:
     """Every table with its rows, each row as text, sorted: equal dumps mean equal databases."""
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return {}  # no database yet (and looking must not create one)
-    metadata = MetaData()
     engine = get_engine(url)
     with engine.connect() as connection:
-        metadata.reflect(connection)
+        metadata = _reflected.get(url)
+        if metadata is None or set(metadata.tables) != set(inspect(connection).get_table_names()):
+            metadata = MetaData()
+            metadata.reflect(connection)
+            _reflected[url] = metadata
         dump: dict[str, list[tuple[str, ...]]] = {}
         for name, table in sorted(metadata.tables.items()):
             rows = connection.execute(select(table)).all()

@@ -33,7 +33,8 @@ def add_committee(parser: argparse.ArgumentParser, *, listing: bool = False) -> 
 
 def as_of(args: argparse.Namespace) -> dt.date:
     value = getattr(args, "as_of", None)
-    return parse_date(value, what="--as-of") if value else today_in_london()
+    # An empty --as-of (a script's unset variable) is refused, not taken for today.
+    return parse_date(value, what="--as-of") if value is not None else today_in_london()
 
 
 def one_committee(args: argparse.Namespace, workspace: Workspace) -> CommitteeContext:

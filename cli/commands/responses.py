@@ -83,7 +83,7 @@ def run_record(args: argparse.Namespace) -> str:
     from flows.responses import record_response_flow
 
     today = as_of(args)
-    received = parse_date(args.received, what="--received") if args.received else today
+    received = parse_date(args.received, what="--received") if args.received is not None else today
     workspace = open_workspace()
     with workspace.session() as session:  # refuse a bad ID or date before the flow starts
         check_received_date(session, get_request(session, args.request_id), received, today)

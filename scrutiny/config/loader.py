@@ -8,12 +8,15 @@ import yaml
 from pydantic import ValidationError
 
 from scrutiny.config.schema import CommitteeConfig
+from scrutiny.documents.reading import read_regular_file
 from scrutiny.errors import ScrutinyError
+
+MAX_CONFIG_BYTES = 5 << 20  # the bundled committee's file is 20 kB
 
 
 def load_committee_config(path: Path) -> CommitteeConfig:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_file(path, MAX_CONFIG_BYTES).decode("utf-8")
     except FileNotFoundError:
         raise ScrutinyError(f"{path}: configuration file not found") from None
     except IsADirectoryError:
@@ -22,10 +25,14 @@ def load_committee_config(path: Path) -> CommitteeConfig:
         raise ScrutinyError(f"{path}: not a UTF-8 text file") from None
     except OSError as exc:
         raise ScrutinyError(f"{path}: cannot read ({exc.strerror})") from None
+    except ValueError as exc:  # a NUL byte in the name
+        raise ScrutinyError(f"{path!r}: not a usable file name ({exc})") from None
     try:
         data = yaml.safe_load(text)
     except ValueError as exc:  # YAML reads 2027-04-31 as a date and the date is impossible
         raise ScrutinyError(f"{path}: invalid value in the YAML: {exc}") from None
+    except RecursionError:
+        raise ScrutinyError(f"{path}: invalid YAML: nested too deeply (lists or mappings inside one another)") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -37,6 +44,8 @@ def load_committee_config(path: Path) -> CommitteeConfig:
         return CommitteeConfig.model_validate(data)
     except ValidationError as exc:
         raise ScrutinyError(f"{path}: {describe_validation_error(exc)}") from None
+    except RecursionError:
+        raise ScrutinyError(f"{path}: nested too deeply (lists or mappings inside one another)") from None
 
 
 def describe_validation_error(exc: ValidationError) -> str:

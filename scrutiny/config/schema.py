@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from scrutiny.config.pattern import MeetingPattern
+from scrutiny.dates import in_range, range_problem
 from scrutiny.timetable import TimetableRules
+
+
+def _council_day(value: dt.date) -> dt.date:
+    if not in_range(value):
+        raise ValueError(range_problem(value))
+    return value
+
+
+# A day the workflow can compute with (dates near 0001 or 9999 would overflow its date rules).
+CouncilDate = Annotated[dt.date, AfterValidator(_council_day)]
 
 
 class _Strict(BaseModel):
@@ -68,8 +79,8 @@ class Organisation(_Strict):
     contact: Contact
     # Copied on every letter to this organisation.
     cc: list[CcEntry] = []
-    active_from: dt.date | None = None
-    active_until: dt.date | None = None
+    active_from: CouncilDate | None = None
+    active_until: CouncilDate | None = None
     succeeded_by: str | None = None
     note: str = ""
 
@@ -105,7 +116,7 @@ class Commitment(_Strict):
     standing_topics: list[str] = Field(min_length=1)
     # Asked from the second update on, e.g. "progress on the points the Commission raised at its last update."
     repeat_topics: list[str] = []
-    last_taken: dt.date
+    last_taken: CouncilDate
     last_heard_summary: str = ""
     # The organisations that gave the update last time: only they are thanked for it.
     last_heard_from: list[str] = []
@@ -117,7 +128,7 @@ class Commitment(_Strict):
 
 class MeetingEntry(_Strict):
     id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")
-    date: dt.date
+    date: CouncilDate
     start: dt.time | None = None
     venue: str | None = None
     title: str | None = None
@@ -146,7 +157,7 @@ class CommitteeInfo(_Strict):
     officer: Person
     chair: str
     timetable: TimetableRules = TimetableRules()
-    closures: list[dt.date] = []
+    closures: list[CouncilDate] = []
     bank_holiday_region: str = "ENG"
 
     @property

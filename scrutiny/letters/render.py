@@ -19,7 +19,7 @@ from typing import Any
 
 from docx import Document
 from docxtpl import DocxTemplate
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
@@ -27,8 +27,10 @@ from lxml import etree
 from scrutiny.documents.atomic import write_bytes_atomic
 from scrutiny.documents.naming import safe_slug
 from scrutiny.errors import ScrutinyError
+from scrutiny.letters import render_limits as limits
 from scrutiny.letters.context import TEMPLATE_VARIABLES, LetterContext
 from scrutiny.letters.kinds import KINDS
+from scrutiny.letters.render_limits import LimitedSandbox, RenderTimeUp, render_limits
 from scrutiny.letters.render_memo import (
     RENDER_ENV,
     fixed_timestamps,
@@ -52,9 +54,10 @@ def make_jinja_env() -> ImmutableSandboxedEnvironment:
 
     The sandbox refuses ``{{ ''.__class__ }}`` and friends, StrictUndefined turns a misspelt
     name into an error instead of a blank, and autoescape makes ``&``, ``<``, ``>`` and quotes
-    in names come out as text rather than breaking the document's XML.
+    in names come out as text rather than breaking the document's XML; numbers too large for a
+    letter are refused (``render_limits``).
     """
-    return ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+    return LimitedSandbox()
 
 
 def letter_title(context: LetterContext) -> str:
@@ -91,6 +94,10 @@ def _render_failure(name: str, template: DocxTemplate, exc: Exception) -> Scruti
         problem = f"unknown variable: {exc.message}"
     elif isinstance(exc, TemplateError):
         problem = f"template error: {exc.message}"
+    elif isinstance(exc, MemoryError):
+        problem = f"needed more memory than a template may use ({limits.MEMORY_HEADROOM_BYTES >> 20} MB)"
+    elif isinstance(exc, RecursionError):
+        problem = "calls itself without end (a macro that calls itself?)"
     else:
         problem = f"could not be rendered ({type(exc).__name__}: {exc})"
     return ScrutinyError(f"template {name}: {place}: {problem}")
@@ -194,6 +201,27 @@ def render_template_data(
 
 
 def _render_bytes(
+    template: Path,
+    data: Mapping[str, Any],
+    variables: Mapping[str, str],
+    before_save: Callable[[DocxTemplate], None] | None,
+) -> bytes:
+    try:
+        with render_limits():
+            return _render_within_limits(template, data, variables, before_save)
+    except RenderTimeUp:
+        raise ScrutinyError(
+            f"template {template.name}: took longer than {limits.TIME_LIMIT_S:g} s to render (a loop or a macro "
+            "that does not end?); nothing was written"
+        ) from None
+    except MemoryError:
+        raise ScrutinyError(
+            f"template {template.name}: needed more memory than a template may use "
+            f"({limits.MEMORY_HEADROOM_BYTES >> 20} MB); nothing was written"
+        ) from None
+
+
+def _render_within_limits(
     template: Path,
     data: Mapping[str, Any],
     variables: Mapping[str, str],

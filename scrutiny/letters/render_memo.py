@@ -25,10 +25,10 @@ from typing import Generic, TypeVar
 
 from docx.document import Document
 from docxtpl import DocxTemplate
-from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from scrutiny.documents.docx_zip import normalise_docx
+from scrutiny.letters.render_limits import LimitedSandbox
 from scrutiny.letters.template_source import TemplateAnalysis, analyse_template, open_template
 
 K = TypeVar("K", bound=Hashable)
@@ -59,12 +59,12 @@ class _Bounded(Generic[K, V]):
             self._items.clear()
 
 
-class RememberingSandbox(ImmutableSandboxedEnvironment):
-    """``ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True)`` that keeps
-    the code it compiled from each source text (a template has a handful of parts)."""
+class RememberingSandbox(LimitedSandbox):
+    """The letter sandbox (``render_limits.LimitedSandbox``) that keeps the code it compiled
+    from each source text (a template has a handful of parts)."""
 
     def __init__(self) -> None:
-        super().__init__(undefined=StrictUndefined, autoescape=True)
+        super().__init__()
         self._compiled = _Bounded[str, types.CodeType](32)
 
     def compile(self, source, name=None, filename=None, raw=False, defer_init=False):  # type: ignore[no-untyped-def]

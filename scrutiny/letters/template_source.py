@@ -49,7 +49,11 @@ class TemplateAnalysis:
 
 def open_template(path: Path) -> DocxTemplate:
     """Open a DOCX template, or explain in one line why it cannot be opened."""
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except OSError as exc:  # a name too long for the file system, say
+        raise ScrutinyError(f"template {path}: cannot be read ({exc.strerror or exc})") from None
+    if not found:
         raise ScrutinyError(f"template {path}: file not found")
     template = DocxTemplate(path)
     try:
@@ -302,8 +306,12 @@ def analyse_template(
         try:
             ast = env.parse(part.source)
             env.compile(ast)  # also catches unknown filters and tests outside conditionals
+            list(_private_names(ast))  # walks the whole tree: too deep a one fails here, not below
         except TemplateSyntaxError as exc:
             problems.append(f"{where(part, exc.lineno)}: syntax error: {exc.message}")
+            continue
+        except (RecursionError, SyntaxError, MemoryError):  # the parser's stack, or Python's limits on the code
+            problems.append(f"{where(part, None)}: nested too deeply to read (brackets or tags inside one another)")
             continue
         for private, lineno in _private_names(ast):
             problems.append(

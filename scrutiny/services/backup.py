@@ -109,8 +109,12 @@ def create_backup(settings: Settings, target: Path) -> BackupResult:
 
 
 def _check_target(settings: Settings, target: Path) -> Path:
-    resolved = target.expanduser().resolve()
-    if resolved.is_dir():
+    try:
+        resolved = target.expanduser().resolve()
+        is_folder, parent_exists = resolved.is_dir(), resolved.parent.is_dir()
+    except (OSError, RuntimeError) as exc:  # a name too long, a loop of links
+        raise ScrutinyError(f"{target}: not a usable file name ({exc})") from None
+    if is_folder:
         raise ScrutinyError(f"{target}: is a folder; name the archive file, e.g. {target}/scrutiny-backup.tar.gz")
     home = settings.home_path
     for folder in DOCUMENT_FOLDERS:
@@ -119,7 +123,7 @@ def _check_target(settings: Settings, target: Path) -> Path:
                 f"{target}: is inside the home's {folder}/ folder, so the next backup would hold this one; "
                 "write it outside the home's document folders"
             )
-    if not resolved.parent.is_dir():
+    if not parent_exists:
         raise ScrutinyError(f"{target}: the folder {resolved.parent} does not exist")
     return resolved
 
@@ -180,7 +184,11 @@ def _document_files(home: Path) -> tuple[list[archive.SourceFile], list[str]]:
 def restore_backup(settings: Settings, source: Path, *, force: bool) -> RestoreResult:
     url = settings.effective_database_url
     dialect = dialect_of(url)
-    if not source.is_file():
+    try:
+        found = source.is_file()
+    except OSError as exc:
+        raise ScrutinyError(f"{source}: cannot be read ({exc.strerror or exc})") from None
+    if not found:
         raise ScrutinyError(f"{source}: no such backup file")
     home = settings.home_path
     had_database = bool(database_tables(url))

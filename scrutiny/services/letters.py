@@ -10,7 +10,9 @@ at once write it once.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import exists, update
 from sqlmodel import Session, col, select
@@ -20,6 +22,7 @@ from scrutiny.errors import ScrutinyError
 from scrutiny.letters.context import LetterKind
 from scrutiny.letters.kinds import facts_for
 from scrutiny.letters.render import letter_path, render_letter
+from scrutiny.letters.samples import sample_context
 from scrutiny.services.letter_context import LetterParts, build_letter_context, gather_letter
 from scrutiny.services.outbox import queue_recipients
 from scrutiny.services.provisional import is_superseded
@@ -72,6 +75,28 @@ def letters_ready(
     if meeting_id is not None:
         query = query.where(models.Letter.meeting_id == meeting_id)
     return list(session.exec(query))
+
+
+def letters_ready_to_write(
+    session: Session, workspace: Workspace, committee: CommitteeContext, as_of: dt.date, meeting_id: str | None = None
+) -> list[str]:
+    """`letters_ready`, refused with nothing prepared when the committee's letter template cannot be rendered.
+
+    Preparing letters records them (version 0) before each is written; a template that fails for
+    every letter would leave those records behind, so it is rendered once with sample data first,
+    inside the same transaction: a refusal rolls the preparation back.
+    """
+    ready = letters_ready(session, committee, as_of, meeting_id)
+    if ready:
+        check_template_renders(workspace, committee, "request")
+    return ready
+
+
+def check_template_renders(workspace: Workspace, committee: CommitteeContext, kind: LetterKind) -> None:
+    """Render the committee's template for `kind` with sample data, into a folder thrown away after."""
+    template = workspace.template(committee, facts_for(kind).template)
+    with tempfile.TemporaryDirectory(prefix="scrutiny-template-check-") as folder:
+        render_letter(template, sample_context(kind), Path(folder) / template.name)
 
 
 def askable_requests(session: Session, letter_id: str) -> list[models.Request]:
