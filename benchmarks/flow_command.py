@@ -137,10 +137,11 @@ def _home_server(home: Path) -> Iterator[str]:
 
 
 def _prepare(home: Path, response: Path) -> list[str]:
-    """Initialise and plan a home (also the untimed first start), and return the response command."""
+    """Initialise, plan and write the letters of a home (untimed), and return the response command."""
     home.mkdir(parents=True, exist_ok=True)
     _scrutiny(home, "init")
     _scrutiny(home, "plan", "--as-of", AS_OF)
+    _scrutiny(home, "letters", "--as-of", AS_OF)  # a response is recorded only against a letter that went out
     _seconds, due = _scrutiny(home, "responses", "due", "--as-of", AS_OF, "--json")
     request_id = json.loads(due.stdout)[0]["request_id"]
     record = ["responses", "record", request_id, str(response), "--received", AS_OF]

@@ -18,6 +18,7 @@ import sys
 from types import FrameType
 
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")  # before Prefect is first imported
+os.environ.setdefault("PREFECT_INTERNAL_LOGGING_LEVEL", "CRITICAL")  # its EventsWorker's at-exit warnings
 
 from scrutiny.runtime.interrupts import EXIT_CODE, HANDLED_SIGNALS, interrupt_message
 

@@ -10,6 +10,8 @@ from pathlib import PurePath
 
 # Before anything imports Prefect: the CLI prints its own result and progress, never the engine's logging.
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
+# Prefect's own internals (e.g. "EventsWorker - Still processing items" at exit) log under a separate level.
+os.environ.setdefault("PREFECT_INTERNAL_LOGGING_LEVEL", "CRITICAL")
 
 from cli.commands import COMMANDS  # noqa: E402
 from scrutiny import progress  # noqa: E402
@@ -17,6 +19,7 @@ from scrutiny.errors import ScrutinyError  # noqa: E402
 from scrutiny.runtime import interrupts  # noqa: E402
 from scrutiny.runtime.prefect_api import prefect_api_on_demand  # noqa: E402
 from scrutiny.settings import get_settings, prepare_prefect_environment  # noqa: E402
+from state.db import database_failure  # noqa: E402
 
 INTERRUPT_EXIT_S = 4.0  # after Ctrl-C or SIGTERM the process is gone within this, whatever still waits
 EXIT_BOUND_S = 10.0  # after the command's result, Prefect's at-exit hooks get this long at most
@@ -109,7 +112,7 @@ def _run(args: argparse.Namespace) -> int:
     except Exception as exc:  # the last guard: a user never sees a traceback
         if interrupts.received_signal() is not None:  # the engine turned the interruption into its own error
             return _interrupted()
-        cause = _domain_cause(exc)
+        cause = _domain_cause(exc) or database_failure(exc)
         if cause is not None:
             print(f"scrutiny: error: {cause}", file=sys.stderr)
             return cause.exit_code

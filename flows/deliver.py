@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from prefect import task
 
 from flows.secrets import smtp_password
 from scrutiny import progress
 from scrutiny.delivery.transport import make_transport
 from scrutiny.documents.letter_pdf import convert_letter_to_pdf
+from scrutiny.documents.pdf import libreoffice_available
 from scrutiny.errors import ScrutinyError
 from scrutiny.services import delivery, distribution, pdfs
 from scrutiny.services.home import open_workspace
@@ -23,13 +26,25 @@ def ensure_pdf(workspace: Workspace, document_id: int) -> None:
     if docx is None:
         return
     try:
-        made = convert_letter_to_pdf(docx, docx.parent)
+        made = convert_letter_to_pdf(docx, docx.parent, timeout_s=workspace.settings.pdf_timeout_s)
     except ScrutinyError as exc:
         print(f"PDF of {docx.name} not made, the letter goes without it for now: {exc}")
         return
     if made is not None:
         with workspace.session() as session:
             pdfs.record_pdf(session, workspace, document_id, made)
+
+
+def make_missing_pdfs(workspace: Workspace, as_of: dt.date) -> None:
+    """The PDFs an earlier run could not make (LibreOffice hung or crashed) of letters and chasers
+    whose meeting is still to come. Their e-mail may have gone without it; the file is still wanted
+    beside the letter (the fault trials found that nothing ever made it otherwise)."""
+    if not workspace.settings.pdf or not libreoffice_available():
+        return
+    with workspace.session() as session:
+        missing = pdfs.pdfs_missing(session, workspace, as_of)
+    for document_id in missing:
+        ensure_pdf(workspace, document_id)
 
 
 @task(name="deliver-document", task_run_name="deliver-{document_id}")

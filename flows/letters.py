@@ -7,7 +7,7 @@ from functools import partial
 
 from prefect import flow, task
 
-from flows.deliver import deliver_pending, delivery_failure, ensure_pdf
+from flows.deliver import deliver_pending, delivery_failure, ensure_pdf, make_missing_pdfs
 from scrutiny import progress
 from scrutiny.documents.libreoffice import libreoffice_session
 from scrutiny.runtime.guard import check_run_environment
@@ -68,6 +68,7 @@ def issue_request_letters_flow(
             )
     written: list[int | None] = []
     with libreoffice_session(), progress.track(total=len(letter_ids), label="Writing letters") as bar:
+        make_missing_pdfs(workspace, day)  # what a hung or crashed LibreOffice left undone before
         for letter_id in letter_ids:  # one warm LibreOffice for every PDF of this run
             written.append(write_letter_task(letter_id, day, reissue))
             bar.advance(letter_id)

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     )
     smtp_starttls: bool = Field(default=True, description="Use STARTTLS on the SMTP connection.")
     pdf: bool = Field(default=True, description="Also write PDFs when LibreOffice is installed.")
+    pdf_timeout_s: float = Field(
+        default=120, gt=0, description="Seconds LibreOffice may take to convert a letter or chaser to PDF."
+    )
     delivery_retry_delays: str = Field(
         default="10,60,300",
         description="Seconds to wait before each retry of a failed e-mail, comma-separated; empty: no retries.",

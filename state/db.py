@@ -7,13 +7,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event, inspect
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlmodel import Session, create_engine
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlmodel import Session, SQLModel, create_engine
 
 from scrutiny.errors import ScrutinyError
 
@@ -112,6 +115,22 @@ def _sqlite_migration_lock(url: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def insert_if_absent(session: Session, table: type[SQLModel], values: dict[str, Any], unique: list[str]) -> bool:
+    """Insert a row unless one with the same `unique` columns exists; True when this call inserted it.
+
+    One INSERT ... ON CONFLICT DO NOTHING in the session's transaction, so the row commits (or rolls
+    back) with the rest of the transaction, and a run inserting the same row at once waits and finds it.
+    Not a SAVEPOINT: Python's sqlite3 opens a transaction only at the first write, so a savepoint that
+    comes first is the outermost one, and releasing it commits its row alone; a crash before the rest
+    of the work would then leave the row claiming work that was never done.
+    """
+    columns = table.__table__.c  # type: ignore[attr-defined]
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    statement = insert(table.__table__).values(**values).on_conflict_do_nothing(index_elements=unique)  # type: ignore[attr-defined]
+    # RETURNING tells an inserted row from a conflict (rowcount does not, with every driver).
+    return session.execute(statement.returning(*[columns[name] for name in unique])).first() is not None
+
+
 def current_revision(url: str) -> str:
     with get_engine(url).connect() as connection:
         if not inspect(connection).has_table("alembic_version"):
@@ -144,6 +163,40 @@ def session_scope(url: str) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+_DISK_FULL = ("disk is full", "no space left on device", "could not extend file")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether a database error says the disk under it is full (SQLite and PostgreSQL word it differently)."""
+    text = _first_line(exc).lower()
+    return any(marker in text for marker in _DISK_FULL)
+
+
+def database_failure(exc: BaseException) -> ScrutinyError | None:
+    """A database that failed under a running command, as the one line a user is shown; None otherwise.
+
+    The fault trials found a full disk (SQLite: "database or disk is full") and a restarted
+    PostgreSQL ("terminating connection due to administrator command") reaching the user as an
+    internal error. Both are the machine's, not the product's: each transaction rolled back, the
+    steps already committed stay, and running the command again finishes the work.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OperationalError | InterfaceError):
+            text = _first_line(seen)
+            if is_disk_full(seen):
+                return ScrutinyError(
+                    f"the disk holding the database is full (ENOSPC: {text}): the step being saved was not "
+                    "saved and what was saved before it is kept; free some space and run the command again"
+                )
+            return ScrutinyError(
+                f"the database stopped answering ({text}): the step being saved was not saved and what was "
+                "saved before it is kept; run the command again once the database is back"
+            )
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -267,7 +267,7 @@ class Delivery(SQLModel, table=True):
     name: str = ""
     role: str = "to"  # to, cc, member
     state: str = Field(default="pending", index=True)  # pending, sending, sent
-    claim: str = ""  # "<token>|<UTC time>" while a worker is sending
+    claim: str = ""  # "<host>|<pid>|<process start>|<token>" while a worker is sending (services/claims.py)
     channel: str = ""
     location: str = ""
     message_id: str = ""

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,9 +178,15 @@ class RunningCommand:
 
 
 def command_environment(
-    home: Path, database_url: str, tmpdir: Path, marker: str, api_url: str | None = None
+    home: Path,
+    database_url: str,
+    tmpdir: Path,
+    marker: str,
+    api_url: str | None = None,
+    settings: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The environment of an officer's shell: this test's home and database, no Prefect settings."""
+    """The environment of an officer's shell: this test's home and database, no Prefect settings
+    but the API's, and any further `settings` (``SCRUTINY_SMTP_HOST``, ...) the test gives."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "SCRUTINY_"))}
     env.update(
         {
@@ -193,17 +199,23 @@ def command_environment(
     )
     if api_url is not None:
         env["PREFECT_API_URL"] = api_url
+    env.update(settings or {})
     return env
 
 
 def start_command(
-    args: list[str], home: Path, database_url: str, tmpdir: Path, api_url: str | None = None
+    args: list[str],
+    home: Path,
+    database_url: str,
+    tmpdir: Path,
+    api_url: str | None = None,
+    settings: Mapping[str, str] | None = None,
 ) -> RunningCommand:
     marker = uuid.uuid4().hex
     tmpdir.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
         [SCRUTINY, *args],
-        env=command_environment(home, database_url, tmpdir, marker, api_url),
+        env=command_environment(home, database_url, tmpdir, marker, api_url, settings),
         cwd=home,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -216,12 +228,18 @@ def start_command(
 
 
 def run_command(
-    args: list[str], home: Path, database_url: str, tmpdir: Path, api_url: str | None = None, timeout_s: float = 300
+    args: list[str],
+    home: Path,
+    database_url: str,
+    tmpdir: Path,
+    api_url: str | None = None,
+    timeout_s: float = 300,
+    settings: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     tmpdir.mkdir(parents=True, exist_ok=True)
     return subprocess.run(
         [SCRUTINY, *args],
-        env=command_environment(home, database_url, tmpdir, uuid.uuid4().hex, api_url),
+        env=command_environment(home, database_url, tmpdir, uuid.uuid4().hex, api_url, settings),
         cwd=home,
         capture_output=True,
         text=True,

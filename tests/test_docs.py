@@ -55,6 +55,7 @@ PAGES: dict[str, str] = {
     "backups.md": "operators",
     "personal-data.md": "officers and operators",
     "architecture.md": "developers",
+    "evidence.md": "operators and developers",
 }
 
 COMMAND_OWNERS: dict[str, str] = {
@@ -98,6 +99,7 @@ SETTING_OWNERS: dict[str, str] = {
     "SCRUTINY_DATABASE_URL": "configuration.md",
     "SCRUTINY_TEMPLATES_DIR": "letters.md",
     "SCRUTINY_PDF": "letters.md",
+    "SCRUTINY_PDF_TIMEOUT_S": "letters.md",
     "SCRUTINY_SMTP_HOST": "email.md",
     "SCRUTINY_SMTP_PORT": "email.md",
     "SCRUTINY_SMTP_USERNAME": "email.md",

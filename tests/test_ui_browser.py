@@ -112,10 +112,8 @@ def test_trigger_chase_from_the_ui_and_open_its_artifact(browser: WebDriver, tmp
             By.XPATH, "//button[contains(@class,'p-overflow-menu-item') and contains(., 'Custom run')]"
         )
         _click(browser, custom)
-        _wait(
-            browser, lambda d: "The day to chase as of" in d.find_element(By.TAG_NAME, "body").text, 30, "the run form"
-        )
-        assert "E-mail the chasers written" in browser.find_element(By.TAG_NAME, "body").text
+        _wait(browser, lambda d: "The day to run as of" in d.find_element(By.TAG_NAME, "body").text, 30, "the run form")
+        assert "E-mail what was written" in browser.find_element(By.TAG_NAME, "body").text
         _shot(browser, "2-chase-run-form-parameters")
         browser.get(chase_page)
 

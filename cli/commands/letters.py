@@ -15,7 +15,7 @@ from cli.commands._common import (
 )
 from cli.output import table
 from scrutiny.runtime.prefect_api import require_prefect_api
-from scrutiny.services.documents import describe_documents
+from scrutiny.services.documents import describe_documents, missing_pdf_warning
 from scrutiny.services.home import open_workspace
 from scrutiny.services.letters import letter_for
 from scrutiny.services.meetings import get_meeting
@@ -74,9 +74,9 @@ def run(args: argparse.Namespace) -> str:
         rows = describe_documents(session, workspace, written)
     if not rows:
         return f"No letters to write as of {day.isoformat()} (none planned whose window has opened)."
-    return f"{len(rows)} letter(s) written under {workspace.settings.letters_dir}:\n" + table(
-        rows, ["letter_id", "kind", "path", "pdf", "email"]
-    )
+    listing = table(rows, ["letter_id", "kind", "path", "pdf", "email"])
+    warning = "".join(f"\n{line}" for line in missing_pdf_warning(workspace, rows))
+    return f"{len(rows)} letter(s) written under {workspace.settings.letters_dir}:\n{listing}{warning}"
 
 
 def run_preview(args: argparse.Namespace) -> str:

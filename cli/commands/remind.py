@@ -7,7 +7,7 @@ import argparse
 from cli.commands._common import Subparsers, add_as_of, add_committee, as_of, one_committee
 from cli.output import table
 from scrutiny.runtime.prefect_api import require_prefect_api
-from scrutiny.services.documents import describe_documents
+from scrutiny.services.documents import describe_documents, missing_pdf_warning
 from scrutiny.services.home import open_workspace
 
 
@@ -33,4 +33,5 @@ def run(args: argparse.Namespace) -> str:
         rows = describe_documents(session, workspace, written)
     if not rows:
         return f"No chasers due as of {day.isoformat()}."
-    return f"{len(rows)} chaser(s) written:\n" + table(rows, ["letter_id", "kind", "path", "pdf", "email"])
+    listing = table(rows, ["letter_id", "kind", "path", "pdf", "email"])
+    return "\n".join([f"{len(rows)} chaser(s) written:", listing, *missing_pdf_warning(workspace, rows)])

@@ -11,7 +11,7 @@ from cli.commands._common import Subparsers, add_as_of, add_committee, as_of, li
 from cli.output import table
 from scrutiny.runtime.prefect_api import require_prefect_api
 from scrutiny.services.demo import next_meeting_to_show
-from scrutiny.services.documents import describe_documents
+from scrutiny.services.documents import describe_documents, missing_pdf_warning
 from scrutiny.services.home import open_workspace
 from scrutiny.services.responses import responses_due
 from scrutiny.services.tracker import write_due_workbook
@@ -84,6 +84,7 @@ def _report(
     out += ["", f"Letters written: {len(letters)} (under {workspace.settings.letters_dir})"]
     out += [f"  {path}" for row in letters for path in (row["path"], row["pdf"]) if path]
     out += [f"Chasers written: {len(chasers)}"] + [f"  {p}" for row in chasers for p in (row["path"], row["pdf"]) if p]
+    out += [f"  {line}" for line in missing_pdf_warning(workspace, letters + chasers)]
     made = [pack for pack in result.packs if pack.created]
     out += [f"Agenda packs written: {len(made)}"]
     out += [f"  {path}" for pack in made for path in (pack.docx, pack.pdf) if path]

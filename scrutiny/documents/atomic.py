@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
@@ -29,6 +30,11 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
+        if exc.errno == errno.ENOSPC:  # the one a re-run fixes once space is freed: say so
+            raise ScrutinyError(
+                f"could not write {path}: no space left on the device (ENOSPC); nothing was half-written: "
+                "free some space and run the command again"
+            ) from exc
         raise ScrutinyError(f"could not write {path}: {exc.strerror or exc}") from exc
     except BaseException:
         tmp.unlink(missing_ok=True)

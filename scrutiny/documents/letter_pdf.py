@@ -81,9 +81,12 @@ def _fix_pass(document: object, pages: list[list[str]]) -> bool:
     return changed
 
 
-def convert_letter_to_pdf(docx: Path, out_dir: Path) -> Path | None:
-    """Like `convert_to_pdf`, then move stranded headings and a lone sign-off to the next page."""
-    pdf = convert_to_pdf(docx, out_dir)
+def convert_letter_to_pdf(docx: Path, out_dir: Path, *, timeout_s: float = 120) -> Path | None:
+    """Like `convert_to_pdf`, then move stranded headings and a lone sign-off to the next page.
+
+    ``timeout_s`` bounds each LibreOffice pass.
+    """
+    pdf = convert_to_pdf(docx, out_dir, timeout_s)
     if pdf is None:
         return None
     with tempfile.TemporaryDirectory(prefix="scrutiny-letter-pdf-") as work:
@@ -94,7 +97,7 @@ def convert_letter_to_pdf(docx: Path, out_dir: Path) -> Path | None:
             if not _fix_pass(document, page_lines(pdf)):
                 return pdf
             document.save(str(draft))
-            redone = convert_to_pdf(draft, Path(work))
+            redone = convert_to_pdf(draft, Path(work), timeout_s)
             if redone is None:
                 return pdf
             write_bytes_atomic(pdf, redone.read_bytes())

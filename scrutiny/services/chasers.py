@@ -12,7 +12,6 @@ from collections import defaultdict
 
 from sqlalchemy import exists
 from sqlalchemy import select as select_columns  # sqlmodel's select is typed for ORM rows
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from scrutiny.errors import ScrutinyError
@@ -23,6 +22,7 @@ from scrutiny.services.letters import WrittenDocument, get_letter, render_and_re
 from scrutiny.services.requests import set_status
 from scrutiny.workspace import CommitteeContext, Workspace
 from state import models
+from state.db import insert_if_absent
 from state.models import OPEN_STATUSES, RequestStatus
 
 
@@ -111,12 +111,15 @@ def write_chaser(
     outstanding = outstanding_requests(session, letter.id)
     if not outstanding:
         return None
-    reminder = models.Reminder(letter_id=letter.id, kind=kind, due_date=due, sent_on=as_of)
-    try:
-        with session.begin_nested():  # the unique (letter, kind, due date) row is the claim
-            session.add(reminder)
-    except IntegrityError:
+    # The unique (letter, kind, due date) row is the claim, in the transaction that writes the chaser.
+    claim = {"letter_id": letter.id, "kind": kind, "due_date": due, "sent_on": as_of}
+    if not insert_if_absent(session, models.Reminder, claim, ["letter_id", "kind", "due_date"]):
         return None
+    reminder = session.exec(
+        select(models.Reminder).where(
+            models.Reminder.letter_id == letter.id, models.Reminder.kind == kind, models.Reminder.due_date == due
+        )
+    ).one()
     parts = gather_letter(session, committee, letter, outstanding, kind)
     written = render_and_record(
         session, workspace, committee, parts, kind, as_of,

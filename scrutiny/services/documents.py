@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from scrutiny.documents.pdf import libreoffice_available
 from scrutiny.services.delivery import delivery_summary
 from scrutiny.workspace import Workspace
 from state import models
@@ -29,3 +30,22 @@ def describe_documents(session: Session, workspace: Workspace, document_ids: lis
             }
         )
     return rows
+
+
+def missing_pdf_warning(workspace: Workspace, rows: list[dict[str, str]]) -> list[str]:
+    """One "Warning:" line when PDFs are wanted and some of these documents have none.
+
+    The reason (LibreOffice failed, crashed or hung past its time limit) is in the run's log; the
+    fault trials found that a command's user otherwise saw only an empty PDF column.
+    """
+    if not workspace.settings.pdf or not libreoffice_available():
+        return []
+    missing = [row["letter_id"] for row in rows if not row["pdf"]]
+    if not missing:
+        return []
+    named = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+    return [
+        f"Warning: no PDF of {named}: LibreOffice failed or took longer than "
+        f"{workspace.settings.pdf_timeout_s:g} s (SCRUTINY_PDF_TIMEOUT_S; the run's log says which); "
+        "it goes without one, and the next 'scrutiny letters' or 'scrutiny run' makes it"
+    ]
