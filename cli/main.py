@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     own_process = argv is None
     parser = build_parser()
     args = parser.parse_args(argv)
-    _refuse_unusable_values(parser, args)
+    args.unusable_value = _unusable_value(parser, args)
     with interrupts.interrupts_handled(exit_deadline_s=INTERRUPT_EXIT_S if own_process else None):
         try:
             code = _run(args)
@@ -61,16 +61,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def _refuse_unusable_values(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    """An empty ID, date or name (a script's unset variable) is refused, never taken for "not given":
-    `--as-of ""` must not run as of today, nor `--meeting ""` for every meeting. A NUL byte, which no
-    file name or ID can hold, is refused here too."""
+def _unusable_value(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str | None:
+    """Why an argument cannot be used, or None. An empty ID, date or name (a script's unset
+    variable) is refused, never taken for "not given": `--as-of ""` must not run as of today, nor
+    `--meeting ""` for every meeting. A NUL byte, which no file name or ID can hold, neither."""
     for dest, value in vars(args).items():
         values = value if isinstance(value, list) else [value]
         if any(isinstance(v, str) and not v.strip() for v in values):
-            parser.error(f"an empty value was given for {_argument_name(parser, dest) or dest}")
+            return f"{_argument_name(parser, dest) or dest}: must not be empty"
         if any(isinstance(v, str | PurePath) and "\x00" in str(v) for v in values):
-            parser.error(f"the value given for {_argument_name(parser, dest) or dest} contains a NUL byte")
+            return f"{_argument_name(parser, dest) or dest}: contains a NUL byte, which no name or ID can hold"
+    return None
 
 
 def _argument_name(parser: argparse.ArgumentParser, dest: str) -> str | None:
@@ -87,6 +88,8 @@ def _argument_name(parser: argparse.ArgumentParser, dest: str) -> str | None:
 
 def _run(args: argparse.Namespace) -> int:
     try:
+        if args.unusable_value:
+            raise ScrutinyError(args.unusable_value)
         settings = get_settings()
         prepare_prefect_environment(settings)
         quiet = bool(getattr(args, "quiet", False))
