@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import glob
 import hashlib
 import os
 import tempfile
@@ -18,7 +19,9 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     file system, which is why the temporary file lives next to the target.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    _remove_abandoned_temporaries(path)
+    # The writer's PID is in the name, so a later run can tell a SIGKILLed writer's leftover from a live one.
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -39,6 +42,25 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _remove_abandoned_temporaries(path: Path) -> None:
+    """Delete temporaries of ``path`` left by writers that were killed (no ``finally`` runs under SIGKILL)."""
+    prefix = f".{path.name}."
+    for stale in path.parent.glob(f"{glob.escape(prefix)}*.tmp"):
+        pid = stale.name[len(prefix) :].split(".", 1)[0]
+        if pid.isdigit() and not _process_exists(int(pid)):
+            stale.unlink(missing_ok=True)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def file_sha256(path: Path) -> str:
