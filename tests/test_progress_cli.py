@@ -42,7 +42,8 @@ def test_progress_lines_arrive_while_the_command_works(tmp_path: Path) -> None:
     texts = [text for _, text in lines]
     assert any("temporary Prefect server" in t for t in texts), texts
     first_step = next(when for when, text in lines if text.startswith("Placing the annual updates"))
-    letters = next(when for when, text in lines if text.startswith("Writing letters 5/5"))
+    # The last per-letter line (its wording depends on which letter went last; under load lines may merge).
+    letters = [when for when, text in lines if text.startswith("Writing letters")][-1]
     assert first_step < letters < ended  # one line per step, as it happens, not all at the end
     assert ended - lines[0][0] > 2  # the first line came well before the command ended
     assert "\x1b[" not in "\n".join(texts)  # not a terminal: plain lines, no escape codes
