@@ -114,6 +114,16 @@ def make_hostile_home(home: Path, capsys: pytest.CaptureFixture[str], *, letters
     yield HostileHome(home=home, url=url, saved=saved, work=work, capsys=capsys)
 
 
+def make_offline_hostile_home(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[HostileHome]:
+    """`make_hostile_home` with PDFs off and no SMTP or IMAP server configured, so no case reaches a server."""
+    monkeypatch.setenv("SCRUTINY_PDF", "false")
+    for name in ("SCRUTINY_IMAP_HOST", "SCRUTINY_SMTP_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    yield from make_hostile_home(home, capsys)
+
+
 def argv(template: list[str], value: str) -> list[str]:
     """A command line with each "{}" of the template replaced by the hostile value."""
     return [value if part == "{}" else part for part in template]

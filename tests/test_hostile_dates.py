@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.counts import note
-from tests.hostile_support import MEETING, HostileHome, argv, fuzz_settings, make_hostile_home, write_inputs
+from tests.hostile_support import MEETING, HostileHome, argv, fuzz_settings, make_offline_hostile_home, write_inputs
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -49,10 +49,7 @@ FLOW_DATE_COMMANDS: list[list[str]] = [
 def hostile(
     sqlite_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[HostileHome]:
-    monkeypatch.setenv("SCRUTINY_PDF", "false")
-    for name in ("SCRUTINY_IMAP_HOST", "SCRUTINY_SMTP_HOST"):
-        monkeypatch.delenv(name, raising=False)
-    yield from make_hostile_home(sqlite_home, capsys)
+    yield from make_offline_hostile_home(sqlite_home, capsys, monkeypatch)
 
 
 def test_hostile_dates(hostile: HostileHome) -> None:

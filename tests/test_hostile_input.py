@@ -29,7 +29,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.counts import note
-from tests.hostile_support import AS_OF, MEETING, HostileHome, argv, fuzz_settings, make_hostile_home, write_inputs
+from tests.hostile_support import (
+    AS_OF,
+    MEETING,
+    HostileHome,
+    argv,
+    fuzz_settings,
+    make_offline_hostile_home,
+    write_inputs,
+)
 from tests.state_dump import file_tree
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -77,10 +85,7 @@ TEXT_COMMANDS: list[list[str]] = [
 def hostile(
     sqlite_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[HostileHome]:
-    monkeypatch.setenv("SCRUTINY_PDF", "false")
-    for name in ("SCRUTINY_IMAP_HOST", "SCRUTINY_SMTP_HOST"):
-        monkeypatch.delenv(name, raising=False)
-    yield from make_hostile_home(sqlite_home, capsys)
+    yield from make_offline_hostile_home(sqlite_home, capsys, monkeypatch)
 
 
 def _outside_home_untouched(hostile: HostileHome, before: dict[str, str]) -> None:
@@ -88,25 +93,24 @@ def _outside_home_untouched(hostile: HostileHome, before: dict[str, str]) -> Non
     assert file_tree(hostile.home.parent, skip=("home", "home-as-made", "cases")) == before
 
 
-def test_hostile_names_and_ids(hostile: HostileHome) -> None:
-    write_inputs(hostile)
-    beside = file_tree(hostile.home.parent, skip=("home", "home-as-made", "cases"))
-
-    @fuzz_settings(140)
-    @given(template=st.sampled_from(NAME_COMMANDS), value=hostile_name)
+def _names_are_refused(
+    hostile: HostileHome, beside: dict[str, str], commands: list[list[str]], *, examples: int, kind: str
+) -> None:
+    @fuzz_settings(examples)
+    @given(template=st.sampled_from(commands), value=hostile_name)
     def names(template: list[str], value: str) -> None:
-        hostile.refused(*argv(template, value), kind="name")
+        hostile.refused(*argv(template, value), kind=kind)
         _outside_home_untouched(hostile, beside)
 
     names()
 
-    @fuzz_settings(14)
-    @given(template=st.sampled_from(FLOW_NAME_COMMANDS), value=hostile_name)
-    def flow_names(template: list[str], value: str) -> None:
-        hostile.refused(*argv(template, value), kind="name (flow)")
-        _outside_home_untouched(hostile, beside)
 
-    flow_names()
+def test_hostile_names_and_ids(hostile: HostileHome) -> None:
+    write_inputs(hostile)
+    beside = file_tree(hostile.home.parent, skip=("home", "home-as-made", "cases"))
+
+    _names_are_refused(hostile, beside, NAME_COMMANDS, examples=140, kind="name")
+    _names_are_refused(hostile, beside, FLOW_NAME_COMMANDS, examples=14, kind="name (flow)")
 
     @fuzz_settings(12)
     @given(template=st.sampled_from(TEXT_COMMANDS), value=st.sampled_from(HOSTILE_NAMES))
