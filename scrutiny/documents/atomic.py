@@ -9,6 +9,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from scrutiny.documents.office_files import process_start_time
 from scrutiny.errors import ScrutinyError
 
 
@@ -49,18 +50,8 @@ def _remove_abandoned_temporaries(path: Path) -> None:
     prefix = f".{path.name}."
     for stale in path.parent.glob(f"{glob.escape(prefix)}*.tmp"):
         pid = stale.name[len(prefix) :].split(".", 1)[0]
-        if pid.isdigit() and not _process_exists(int(pid)):
+        if pid.isdigit() and process_start_time(int(pid)) is None:
             stale.unlink(missing_ok=True)
-
-
-def _process_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
 
 
 def file_sha256(path: Path) -> str:
