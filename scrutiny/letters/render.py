@@ -190,6 +190,14 @@ def render_letter(
     return RenderedDocument(path=out_path, sha256=hashlib.sha256(data).hexdigest())
 
 
+def check_letter_renders(template: Path, context: LetterContext) -> None:
+    """Render ``template`` with ``context`` in memory only, raising what `render_letter` would.
+
+    Nothing touches the disk, so a command killed during the check leaves nothing behind.
+    """
+    _render_bytes(template, context.template_data(), TEMPLATE_VARIABLES, None)
+
+
 def render_template_data(
     template: Path, data: Mapping[str, Any], variables: Mapping[str, str], out_path: Path
 ) -> RenderedDocument:
@@ -281,6 +289,7 @@ __all__ = [
     "letter_path",
     "letter_title",
     "make_jinja_env",
+    "check_letter_renders",
     "render_letter",
     "render_template_data",
     "safe_slug",

@@ -10,9 +10,7 @@ at once write it once.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import exists, update
 from sqlmodel import Session, col, select
@@ -21,7 +19,7 @@ from scrutiny.dates import weekday_full_date
 from scrutiny.errors import ScrutinyError
 from scrutiny.letters.context import LetterKind
 from scrutiny.letters.kinds import facts_for
-from scrutiny.letters.render import letter_path, render_letter
+from scrutiny.letters.render import check_letter_renders, letter_path, render_letter
 from scrutiny.letters.samples import sample_context
 from scrutiny.services.letter_context import LetterParts, build_letter_context, gather_letter
 from scrutiny.services.outbox import queue_recipients
@@ -93,10 +91,8 @@ def letters_ready_to_write(
 
 
 def check_template_renders(workspace: Workspace, committee: CommitteeContext, kind: LetterKind) -> None:
-    """Render the committee's template for `kind` with sample data, into a folder thrown away after."""
-    template = workspace.template(committee, facts_for(kind).template)
-    with tempfile.TemporaryDirectory(prefix="scrutiny-template-check-") as folder:
-        render_letter(template, sample_context(kind), Path(folder) / template.name)
+    """Render the committee's template for `kind` with sample data, in memory (nothing is written)."""
+    check_letter_renders(workspace.template(committee, facts_for(kind).template), sample_context(kind))
 
 
 def askable_requests(session: Session, letter_id: str) -> list[models.Request]:
