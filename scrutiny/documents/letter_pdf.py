@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import tempfile
 from pathlib import Path
 
 from docx import Document
@@ -24,6 +23,7 @@ from pypdf import PdfReader
 
 from scrutiny.documents.atomic import write_bytes_atomic
 from scrutiny.documents.pdf import convert_to_pdf
+from scrutiny.documents.scratch import scratch_directory
 
 SIGN_OFF = "Yours sincerely"
 _RUNNING = re.compile(r"^(Our ref:.*|Page \d+ of \d+|Overview & Scrutiny)$")
@@ -89,7 +89,7 @@ def convert_letter_to_pdf(docx: Path, out_dir: Path, *, timeout_s: float = 120) 
     pdf = convert_to_pdf(docx, out_dir, timeout_s)
     if pdf is None:
         return None
-    with tempfile.TemporaryDirectory(prefix="scrutiny-letter-pdf-") as work:
+    with scratch_directory("scrutiny-letter-pdf-") as work:
         draft = Path(work) / docx.name
         shutil.copyfile(docx, draft)
         for _ in range(_MAX_PASSES):

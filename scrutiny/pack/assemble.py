@@ -11,12 +11,12 @@ page naming them.
 from __future__ import annotations
 
 import hashlib
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scrutiny.documents.atomic import write_bytes_atomic
 from scrutiny.documents.pdf import convert_to_pdf, libreoffice_available
+from scrutiny.documents.scratch import scratch_directory
 from scrutiny.errors import ScrutinyError
 from scrutiny.pack.compose import Composition, MarkKey, compose, pack_title
 from scrutiny.pack.context import included_items, to_follow_lines
@@ -77,8 +77,7 @@ def assemble_pack(spec: PackSpec, templates_dir: Path, out_dir: Path, *, with_pd
     if not with_pdf or not libreoffice_available():
         return word_only()
 
-    with tempfile.TemporaryDirectory(prefix=f".{stem}.", dir=out_dir) as scratch_name:
-        scratch = Path(scratch_name)
+    with scratch_directory(f".{stem}.", out_dir) as scratch:
         labels = {entry.number: _PLACEHOLDER_PAGES for entry in included_items(spec)}
         for attempt in range(1, _MAX_PASSES + 1):
             for_pdf = compose(spec, templates_dir, labels, variant="pdf", pdf_pages=pdf_pages, late_warning=warning)

@@ -18,7 +18,6 @@ import os
 import secrets
 import shutil
 import sqlite3
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +39,7 @@ from scrutiny.backup.manifest import (
     check_relative_path,
     now_utc,
 )
+from scrutiny.documents.scratch import scratch_directory
 from scrutiny.errors import ScrutinyError
 from scrutiny.settings import Settings
 from state import models
@@ -76,7 +76,7 @@ def create_backup(settings: Settings, target: Path) -> BackupResult:
         raise ScrutinyError(f"database {redact(url)} has no schema yet: nothing to back up (run 'scrutiny init' first)")
     target = _check_target(settings, target)
     home = settings.home_path
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}.") as work:
+    with scratch_directory(f".{target.name}.", target.parent) as work:
         dump = Path(work) / "database"
         dump_database(url, dump)  # first: the documents copied after it include every one it records
         revision = current_revision(url)

@@ -13,13 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import re
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from scrutiny.documents.scratch import scratch_directory
 from scrutiny.errors import ScrutinyError
 from scrutiny.intake import AcceptedDocument, IntakeLimits, inspect_response
 from scrutiny.intake.imap import ImapMessage, ImapSource
@@ -131,7 +131,7 @@ def _take(workspace: Workspace, incoming: _Incoming, as_of: dt.date, committee_i
     if not incoming.documents:
         return _leave(workspace, incoming, "refused", letter.id, "no document attached: the response must be attached")
     limits = IntakeLimits.from_settings(workspace.settings)
-    with tempfile.TemporaryDirectory(prefix="scrutiny-collect-") as work:
+    with scratch_directory("scrutiny-collect-") as work:
         accepted: list[AcceptedDocument] = []
         for number, (filename, data) in enumerate(incoming.documents, start=1):
             source = Path(work) / f"in-{number}" / safe_filename(filename)

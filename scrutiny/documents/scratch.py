@@ -1,0 +1,59 @@
+"""Scratch folders that a killed command cannot leave behind for good.
+
+``tempfile.TemporaryDirectory`` removes its folder in a ``finally``, which never runs under
+SIGKILL or the OOM killer. Here the folder's name carries its owner's PID and kernel start
+time, so the next command that opens a scratch folder of the same kind in the same place
+removes the folders of owners that are gone (a reused PID has another start time).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from scrutiny.documents.office_files import process_start_time
+
+
+@contextlib.contextmanager
+def scratch_directory(prefix: str, parent: Path | None = None) -> Iterator[Path]:
+    """A fresh folder ``<parent>/<prefix><pid>-<start time>-<random>``, removed on the way out.
+
+    ``parent`` defaults to the temporary folder; ``prefix`` names the kind of work, so each kind
+    reaps only its own leftovers.
+    """
+    base = parent if parent is not None else Path(tempfile.gettempdir())
+    base.mkdir(parents=True, exist_ok=True)
+    remove_abandoned(prefix, base)
+    me = os.getpid()
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{me}-{process_start_time(me) or '0'}-", dir=base))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_abandoned(prefix: str, base: Path) -> list[Path]:
+    """Delete the ``prefix`` scratch folders in ``base`` whose owning process has ended."""
+    removed = []
+    for folder in base.glob(f"{glob.escape(prefix)}*"):
+        owner = folder.name[len(prefix) :].split("-")
+        if len(owner) < 3 or not owner[0].isdigit():
+            continue  # not one of ours
+        try:
+            info = folder.lstat()
+        except OSError:
+            continue
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+            continue
+        started = process_start_time(int(owner[0]))
+        if started is not None and (owner[1] == "0" or started == owner[1]):
+            continue  # its owner is still at work
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
