@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -12,6 +13,11 @@ from pathlib import PurePath
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
 # Prefect's own internals (e.g. "EventsWorker - Still processing items" at exit) log under a separate level.
 os.environ.setdefault("PREFECT_INTERNAL_LOGGING_LEVEL", "CRITICAL")
+# Its queue services log under their bare class names, which neither level covers (e.g. "EventsWorker -
+# Still processing items" while a temporary server is slow at exit); the CLI drains them itself.
+ENGINE_SERVICE_LOGGERS = ("EventsWorker", "APILogWorker")
+for _name in ENGINE_SERVICE_LOGGERS:
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
 
 from cli.commands import COMMANDS  # noqa: E402
 from scrutiny import progress  # noqa: E402

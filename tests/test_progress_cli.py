@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -10,6 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
+from prefect._internal.concurrency.services import QueueService
+from prefect.events.worker import EventsWorker
+from prefect.logging.handlers import APILogWorker
+
+from cli.main import ENGINE_SERVICE_LOGGERS
 
 pytestmark = pytest.mark.prefect
 
@@ -55,3 +61,12 @@ def test_quiet_prints_only_the_result(tmp_path: Path) -> None:
     assert code == 0, lines
     assert [text for _, text in lines if text.strip()] == []
     assert "R15" in out and "R16" in out
+
+
+def test_the_engines_queue_services_cannot_print_their_exit_warnings() -> None:
+    """Prefect's queue services log as their bare class names ("EventsWorker - Still processing
+    items" at exit), outside every level Prefect's settings set; the CLI silences exactly those."""
+    services = [EventsWorker, APILogWorker]
+    assert all(issubclass(service, QueueService) for service in services)
+    assert sorted(ENGINE_SERVICE_LOGGERS) == sorted(service.__name__ for service in services)
+    assert all(logging.getLogger(name).getEffectiveLevel() == logging.CRITICAL for name in ENGINE_SERVICE_LOGGERS)
