@@ -17,7 +17,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from docx import Document
 from docxtpl import DocxTemplate
 from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
@@ -30,6 +29,7 @@ from scrutiny.errors import ScrutinyError
 from scrutiny.letters import render_limits as limits
 from scrutiny.letters.context import TEMPLATE_VARIABLES, LetterContext
 from scrutiny.letters.kinds import KINDS
+from scrutiny.letters.package_check import BrokenPackage, check_package_opens
 from scrutiny.letters.render_limits import LimitedSandbox, RenderTimeUp, render_limits
 from scrutiny.letters.render_memo import (
     RENDER_ENV,
@@ -253,11 +253,14 @@ def _render_within_limits(
     try:
         docx_template.save(buffer)
         rendered = fixed_timestamps(buffer.getvalue())  # the same bytes as normalise_docx
-        Document(io.BytesIO(rendered))  # the result must open again
     except Exception as exc:
         raise ScrutinyError(
             f"template {name}: rendering produced a broken document ({type(exc).__name__}: {exc})"
         ) from exc
+    try:
+        check_package_opens(rendered)  # the result must open again
+    except BrokenPackage as exc:
+        raise ScrutinyError(f"template {name}: rendering produced a broken document ({exc})") from None
     leftovers = find_leftover_tags(rendered)
     if leftovers:
         raise ScrutinyError(

@@ -81,6 +81,7 @@ RENDER_ENV = RememberingSandbox()
 _FileKey = tuple[str, int, int, tuple[str, ...]]
 _ANALYSES = _Bounded[_FileKey, tuple[Document, TemplateAnalysis]](16)
 _CLEAN_PARTS = _Bounded[tuple[str, int, int], bool](256)
+_WELLFORMED_PARTS = _Bounded[tuple[str, int, int], bool](256)
 
 
 def _file_key(template: Path, variables: Mapping[str, str]) -> _FileKey | None:
@@ -119,10 +120,19 @@ def remember_clean_part(name: str, crc: int, size: int) -> None:
     _CLEAN_PARTS.put((name, crc, size), True)
 
 
+def part_known_wellformed(name: str, crc: int, size: int) -> bool:
+    return _WELLFORMED_PARTS.get((name, crc, size)) is not None
+
+
+def remember_wellformed_part(name: str, crc: int, size: int) -> None:
+    _WELLFORMED_PARTS.put((name, crc, size), True)
+
+
 def forget_everything() -> None:
     """Drop every memo (tests that count work done use it)."""
     _ANALYSES.clear()
     _CLEAN_PARTS.clear()
+    _WELLFORMED_PARTS.clear()
 
 
 _ZIP_END, _ZIP_CENTRAL, _ZIP_LOCAL = b"PK\x05\x06", b"PK\x01\x02", b"PK\x03\x04"
