@@ -19,6 +19,7 @@ from types import FrameType
 
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")  # before Prefect is first imported
 os.environ.setdefault("PREFECT_INTERNAL_LOGGING_LEVEL", "CRITICAL")  # its EventsWorker's at-exit warnings
+os.environ.setdefault("DO_NOT_TRACK", "1")  # no SDK telemetry from a council's tool (see cli/main.py)
 
 from scrutiny.runtime.interrupts import EXIT_CODE, HANDLED_SIGNALS, interrupt_message
 

@@ -13,6 +13,8 @@ from pathlib import PurePath
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
 # Prefect's own internals (e.g. "EventsWorker - Still processing items" at exit) log under a separate level.
 os.environ.setdefault("PREFECT_INTERNAL_LOGGING_LEVEL", "CRITICAL")
+# A council's tool sends nothing about its use to anyone: Prefect's SDK telemetry is off unless asked for.
+os.environ.setdefault("DO_NOT_TRACK", "1")
 # Its queue services log under their bare class names, which neither level covers (e.g. "EventsWorker -
 # Still processing items" while a temporary server is slow at exit); the CLI drains them itself.
 ENGINE_SERVICE_LOGGERS = ("EventsWorker", "APILogWorker")

@@ -206,6 +206,7 @@ def prepare_prefect_environment(settings: Settings) -> None:
         raise ScrutinyError(f"SCRUTINY_HOME {settings.home}: cannot create the folder ({exc.strerror})") from None
     os.environ.setdefault("PREFECT_HOME", str(settings.home / ".prefect"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")  # nor its SDK (in processes where Prefect is imported later)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     # Prefect's own ephemeral server outlives a killed command; scrutiny.runtime.prefect_api starts one that does not.
     os.environ["PREFECT_SERVER_EPHEMERAL_ENABLED"] = "false"

@@ -157,7 +157,12 @@ def start_server(settings: Settings, environ: Mapping[str, str] | None = None) -
     revision, committees = _prepare_home()
     prefect_home = home / ".prefect"
     logs = prefect_home / "logs"
-    child_env = {**environ, "PREFECT_HOME": str(prefect_home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    child_env = {
+        **environ,
+        "PREFECT_HOME": str(prefect_home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": environ.get("DO_NOT_TRACK", "1"),  # the worker and its flow runs send no SDK telemetry
+    }
     state = ServerState(
         api_url=external,
         ui_url=external.removesuffix("/api"),
