@@ -9,7 +9,7 @@ dated copy), and ends with one line of key=value pairs:
   pdf_ratio         the product's PDF time per letter / a fresh soffice per letter    goal <= 0.25
   chase_growth      chase run, 40 committees, 10 years of history / with 1 year       goal <= 1.3
   task_overhead_ms  what a Prefect task adds per call, under a real local server
-  flow_cmd_ratio    a flow command with a running server / with a temporary server
+  flow_cmd_ratio    a flow command with a running server / with a temporary server    goal <= 0.5
   peak_mb           peak memory of the largest run (the 10-year council's chase)
   tracker_growth    responses due over the same two councils, 10 years / 1 year
 
@@ -46,6 +46,7 @@ GOALS: dict[str, tuple[str, float]] = {
     "pack_ratio": ("<=", 1.2),
     "pdf_ratio": ("<=", 0.25),
     "chase_growth": ("<=", 1.3),
+    "flow_cmd_ratio": ("<=", 0.5),  # issue 11: "well under half"
 }
 
 
