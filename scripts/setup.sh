@@ -48,5 +48,5 @@ if [ ! -f "$stamp" ]; then
   # A test install also serves a plain run; a plain one does not serve the tests.
   rm -f .venv/.installed-*
   touch "$stamp"
-  [ -n "$extras" ] && touch "${stamp%-test}"
+  if [ -n "$extras" ]; then touch "${stamp%-test}"; fi  # an if, not `&&`: the script's status must stay 0
 fi
