@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -30,3 +31,12 @@ def test_run_sh_in_a_fresh_home_shows_the_product(tmp_path: Path, as_of: str | N
     assert "Where to look:" in out and str(home / "tracker.xlsx") in out and (home / "tracker.xlsx").is_file()
     assert "source .venv/bin/activate" in out  # how to go on from here
     assert "Traceback" not in done.stderr
+    # The hint names a day on which the run has a chaser to write, whatever day this is.
+    hint = re.search(r"scrutiny run --as-of (\d{4}-\d{2}-\d{2}) +the next day a chaser is due \(an? ([a-z ]+)\)", out)
+    assert hint is not None, out
+    chase = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "scrutiny"), "-q", "remind", "--as-of", hint[1]],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert chase.returncode == 0, chase.stderr[-2000:]
+    assert re.search(r"\b[1-9]\d* chaser\(s\)", chase.stdout), chase.stdout

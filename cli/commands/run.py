@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from cli.commands._common import Subparsers, add_as_of, add_committee, as_of, listed_committee
 from cli.output import table
 from scrutiny.runtime.prefect_api import require_prefect_api
-from scrutiny.services.demo import next_meeting_to_show
+from scrutiny.services.demo import NextChaser, next_chaser_day, next_meeting_to_show
 from scrutiny.services.documents import describe_documents, missing_pdf_warning
 from scrutiny.services.home import open_workspace
 from scrutiny.services.responses import responses_due
@@ -63,7 +63,8 @@ def run(args: argparse.Namespace) -> str:
         with workspace.session() as session:
             rows = [row.as_dict() for row in responses_due(session, workspace, day, committee_id=committee_id)]
         write_due_workbook(rows, tracker)
-        out += ["", *notes, *where_to_look(workspace, result, tracker)]
+        chaser = next_chaser_day(workspace, rows, day)
+        out += ["", *notes, *where_to_look(workspace, result, tracker, chaser)]
     return "\n".join(out)
 
 
@@ -100,7 +101,7 @@ def _report(
     return out
 
 
-def where_to_look(workspace: Workspace, result: CycleResult, tracker: Path) -> list[str]:
+def where_to_look(workspace: Workspace, result: CycleResult, tracker: Path, chaser: NextChaser | None) -> list[str]:
     settings = workspace.settings
     packs = [pack for pack in [*result.packs, *result.drafts] if pack.docx]
     lines = ["Where to look:", f"  letters (DOCX and PDF):  {settings.letters_dir}/<meeting>/"]
@@ -117,6 +118,9 @@ def where_to_look(workspace: Workspace, result: CycleResult, tracker: Path) -> l
         "  scrutiny programme                      the work programme with the reason for each placement",
         "  scrutiny timetable --explain            every deadline and how it was worked out",
         "  scrutiny letters preview <REQUEST_ID>   read a letter before it goes",
-        "  scrutiny run --as-of 2027-01-13         the same day by day: reminders, overdue notices, escalations",
     ]
+    if chaser is not None:  # a day that really has something to chase, not a date fixed in the code
+        lines.append(
+            f"  scrutiny run --as-of {chaser.day.isoformat()}         the next day a chaser is due ({chaser.kind})"
+        )
     return lines

@@ -51,3 +51,30 @@ def next_meeting_to_show(
         return None
     meeting_id, meeting_date, window = first
     return EarlyLetters(meeting_id, meeting_date.isoformat(), window.isoformat())
+
+
+@dataclass(frozen=True)
+class NextChaser:
+    day: dt.date
+    kind: str  # "a reminder", "an overdue notice" or "an escalation"
+
+
+def next_chaser_day(workspace: Workspace, due_rows: list[dict[str, object]], as_of: dt.date) -> NextChaser | None:
+    """The first day after ``as_of`` on which a chaser falls due for a letter that is out and unanswered.
+
+    ``due_rows`` are the tracker's rows (`responses_due(...).as_dict()`), so the hint the main command
+    ends with names a day on which `scrutiny run` really has something to chase.
+    """
+    candidates: list[NextChaser] = []
+    for row in due_rows:
+        committee = str(row["committee"])
+        if row["working_days_left"] is None or row["issued_on"] is None or committee not in workspace.committees:
+            continue  # answered, withdrawn or not asked yet
+        timetable = workspace.committee(committee).timetable(dt.date.fromisoformat(str(row["meeting_date"])))
+        steps = (
+            (timetable.reminder_date, "a reminder"),
+            (timetable.overdue_date, "an overdue notice"),
+            (timetable.escalation_date, "an escalation"),
+        )
+        candidates += [NextChaser(day, kind) for day, kind in steps if day > as_of]
+    return min(candidates, key=lambda chaser: chaser.day, default=None)
