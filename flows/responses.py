@@ -7,6 +7,7 @@ from pathlib import Path
 
 from prefect import flow
 
+from scrutiny.documents import scratch
 from scrutiny.documents.libreoffice import libreoffice_session
 from scrutiny.documents.scratch import scratch_directory
 from scrutiny.intake import IntakeLimits, inspect_response
@@ -31,7 +32,7 @@ def record_response_flow(
     check_run_environment()
     workspace = open_workspace()
     today = as_of or today_in_london()
-    with scratch_directory("scrutiny-intake-") as work, libreoffice_session():
+    with scratch_directory(scratch.INTAKE) as work, libreoffice_session():
         accepted = inspect_response(Path(file), IntakeLimits.from_settings(workspace.settings), work_dir=Path(work))
         recorded = retry_on_conflict(
             workspace,

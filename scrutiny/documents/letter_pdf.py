@@ -21,6 +21,7 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from pypdf import PdfReader
 
+from scrutiny.documents import scratch
 from scrutiny.documents.atomic import write_bytes_atomic
 from scrutiny.documents.pdf import convert_to_pdf
 from scrutiny.documents.scratch import scratch_directory
@@ -89,7 +90,7 @@ def convert_letter_to_pdf(docx: Path, out_dir: Path, *, timeout_s: float = 120) 
     pdf = convert_to_pdf(docx, out_dir, timeout_s)
     if pdf is None:
         return None
-    with scratch_directory("scrutiny-letter-pdf-") as work:
+    with scratch_directory(scratch.LETTER_PDF) as work:
         draft = Path(work) / docx.name
         shutil.copyfile(docx, draft)
         for _ in range(_MAX_PASSES):

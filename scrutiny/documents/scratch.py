@@ -19,6 +19,13 @@ from pathlib import Path
 
 from scrutiny.documents.office_files import process_start_time
 
+# The kinds of scratch folder made in the temporary folder: every command removes dead owners' ones
+# at its start (`remove_abandoned_temporaries`), so a leftover never waits for the same kind of work.
+COLLECT = "scrutiny-collect-"
+INTAKE = "scrutiny-intake-"
+LETTER_PDF = "scrutiny-letter-pdf-"
+TEMPORARY_KINDS = (COLLECT, INTAKE, LETTER_PDF)
+
 
 @contextlib.contextmanager
 def scratch_directory(prefix: str, parent: Path | None = None) -> Iterator[Path]:
@@ -36,6 +43,12 @@ def scratch_directory(prefix: str, parent: Path | None = None) -> Iterator[Path]
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_abandoned_temporaries() -> list[Path]:
+    """Remove every kind's abandoned scratch folders from the temporary folder (a few globs)."""
+    base = Path(tempfile.gettempdir())
+    return [folder for prefix in TEMPORARY_KINDS for folder in remove_abandoned(prefix, base)]
 
 
 def remove_abandoned(prefix: str, base: Path) -> list[Path]:

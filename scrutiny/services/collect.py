@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from scrutiny.documents import scratch
 from scrutiny.documents.scratch import scratch_directory
 from scrutiny.errors import ScrutinyError
 from scrutiny.intake import AcceptedDocument, IntakeLimits, inspect_response
@@ -131,7 +132,7 @@ def _take(workspace: Workspace, incoming: _Incoming, as_of: dt.date, committee_i
     if not incoming.documents:
         return _leave(workspace, incoming, "refused", letter.id, "no document attached: the response must be attached")
     limits = IntakeLimits.from_settings(workspace.settings)
-    with scratch_directory("scrutiny-collect-") as work:
+    with scratch_directory(scratch.COLLECT) as work:
         accepted: list[AcceptedDocument] = []
         for number, (filename, data) in enumerate(incoming.documents, start=1):
             source = Path(work) / f"in-{number}" / safe_filename(filename)

@@ -19,6 +19,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from scrutiny.config import load_committee_config
 from scrutiny.documents.atomic import write_bytes_atomic
+from scrutiny.documents.scratch import remove_abandoned_temporaries
 from scrutiny.errors import ScrutinyError
 from scrutiny.services.forgotten import check_not_forgotten
 from scrutiny.services.sync import SyncResult, sync_committee
@@ -52,6 +53,7 @@ class CommitteeRow:
 def open_workspace(settings: Settings | None = None) -> Workspace:
     """The workspace with its schema current and every committee synced (installing the bundled one in a new home)."""
     settings = settings or get_settings()
+    remove_abandoned_temporaries()  # what a killed command left in the temporary folder
     workspace = load_workspace(settings)
     if not workspace.committees:
         # A home from before committees had their own folders kept its one file in state/.
