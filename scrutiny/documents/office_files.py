@@ -57,9 +57,15 @@ def workdir_prefix(pid: int) -> str:
 
 def workdir_owner_alive(workdir: Path) -> bool:
     """Whether the guard that created ``workdir`` is still running."""
-    parts = workdir.name[len(WORKDIR_PREFIX) :].split("-")
+    return owner_alive(workdir.name[len(WORKDIR_PREFIX) :]) is True
+
+
+def owner_alive(tag: str) -> bool | None:
+    """For a name's ``<pid>-<start time>-<random>`` part: whether that process still runs, None when
+    ``tag`` has not that shape (not a name of ours). A reused PID has another start time."""
+    parts = tag.split("-")
     if len(parts) < 3 or not parts[0].isdigit():
-        return False
+        return None
     started = process_start_time(int(parts[0]))
     return started is not None and (parts[1] == "0" or started == parts[1])
 

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from scrutiny.documents.office_files import process_start_time
+from scrutiny.documents.office_files import owner_alive, process_start_time
 
 # The kinds of scratch folder made in the temporary folder: every command removes dead owners' ones
 # at its start (`remove_abandoned_temporaries`), so a leftover never waits for the same kind of work.
@@ -55,18 +55,14 @@ def remove_abandoned(prefix: str, base: Path) -> list[Path]:
     """Delete the ``prefix`` scratch folders in ``base`` whose owning process has ended."""
     removed = []
     for folder in base.glob(f"{glob.escape(prefix)}*"):
-        owner = folder.name[len(prefix) :].split("-")
-        if len(owner) < 3 or not owner[0].isdigit():
-            continue  # not one of ours
+        if owner_alive(folder.name[len(prefix) :]) is not False:
+            continue  # its owner is still at work, or the name is not one of ours
         try:
             info = folder.lstat()
         except OSError:
             continue
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
             continue
-        started = process_start_time(int(owner[0]))
-        if started is not None and (owner[1] == "0" or started == owner[1]):
-            continue  # its owner is still at work
         shutil.rmtree(folder, ignore_errors=True)
         removed.append(folder)
     return removed
