@@ -9,7 +9,6 @@ removes the folders of owners that are gone (a reused PID has another start time
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import shutil
 import stat
@@ -36,7 +35,7 @@ def scratch_directory(prefix: str, parent: Path | None = None) -> Iterator[Path]
     """
     base = parent if parent is not None else Path(tempfile.gettempdir())
     base.mkdir(parents=True, exist_ok=True)
-    remove_abandoned(prefix, base)
+    remove_abandoned(base, prefix)
     me = os.getpid()
     folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{me}-{process_start_time(me) or '0'}-", dir=base))
     try:
@@ -46,23 +45,27 @@ def scratch_directory(prefix: str, parent: Path | None = None) -> Iterator[Path]
 
 
 def remove_abandoned_temporaries() -> list[Path]:
-    """Remove every kind's abandoned scratch folders from the temporary folder (a few globs)."""
-    base = Path(tempfile.gettempdir())
-    return [folder for prefix in TEMPORARY_KINDS for folder in remove_abandoned(prefix, base)]
+    """Remove every kind's abandoned scratch folders from the temporary folder, in one listing of it."""
+    return remove_abandoned(Path(tempfile.gettempdir()), *TEMPORARY_KINDS)
 
 
-def remove_abandoned(prefix: str, base: Path) -> list[Path]:
-    """Delete the ``prefix`` scratch folders in ``base`` whose owning process has ended."""
-    removed = []
-    for folder in base.glob(f"{glob.escape(prefix)}*"):
-        if owner_alive(folder.name[len(prefix) :]) is not False:
-            continue  # its owner is still at work, or the name is not one of ours
+def remove_abandoned(base: Path, *prefixes: str) -> list[Path]:
+    """Delete the scratch folders in ``base`` named with one of ``prefixes`` whose owning process has ended."""
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(base))
+    except OSError:
+        return removed  # no such folder yet: nothing was left in it
+    for entry in entries:
+        prefix = next((p for p in prefixes if entry.name.startswith(p)), None)
+        if prefix is None or owner_alive(entry.name[len(prefix) :]) is not False:
+            continue  # not one of ours, or its owner is still at work
         try:
-            info = folder.lstat()
+            info = entry.stat(follow_symlinks=False)
         except OSError:
             continue
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
             continue
-        shutil.rmtree(folder, ignore_errors=True)
-        removed.append(folder)
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed.append(Path(entry.path))
     return removed
